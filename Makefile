@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# m2u: multicast-to-unicast for the Linux bridge.
+# 'make help' lists the targets.
+
+TOP          := $(CURDIR)
+B            := $(TOP)/build
+KTARBALL     := /usr/src/linux-source-6.12.tar.xz
+KSRC         := $(B)/linux
+KOUT         := $(B)/kbuild
+KOUT_DEBUG   := $(B)/kbuild-debug
+BZIMAGE      := $(KOUT)/arch/x86/boot/bzImage
+BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
+KFRAGS       := $(TOP)/kernel/config/m2u.config
+KFRAGS_DEBUG := $(KFRAGS) $(TOP)/kernel/config/debug.config
+# Debian serves the source of this iproute2 only (bookworm); the backports'
+# 6.15 source is not in the archive's pool. See README.md.
+IPR_VERSION  := 6.1.0-3
+IPR          := $(B)/iproute2
+KJOBS        ?= $(shell echo $$(( $$(nproc) + 1 )))
+VM_TIMEOUT   ?= 4500
+# make check TESTS="bridge_mcast_to_ucast.sh" runs a subset.
+TESTS        ?=
+
+export M2U_TOP := $(TOP)
+export M2U_KSRC := $(KSRC)
+export M2U_IPROUTE2 := $(IPR)/bin
+export M2U_TESTS := $(TESTS)
+
+.PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
+	check check-debug demo shell series clean distclean
+
+all: build
+
+help:
+	@echo "make demo         build what is missing, boot, show the scenario"
+	@echo "make check        build, boot once, run upstream's and our selftests"
+	@echo "                  (TESTS=\"a.sh b.sh\" runs only those)"
+	@echo "make check-debug  the same on a KASAN/lockdep/kmemleak kernel"
+	@echo "make shell        interactive shell in the VM, patched tools on PATH"
+	@echo "make build        kernel and iproute2 only"
+	@echo "make series       apply the patch series and run checkpatch.pl --strict"
+	@echo "make deps         install missing Debian packages"
+	@echo "make clean        remove build outputs, keep unpacked sources"
+
+deps:
+	@$(TOP)/tools/install-deps
+
+versions: deps
+	@echo "m2u: kernel: $$(basename $(KTARBALL)) from Debian package linux-source-6.12" \
+		"$$(dpkg-query -W -f='$${Version}' linux-source-6.12)"
+	@echo "m2u: iproute2 (patched, built from source): Debian $(IPR_VERSION)"
+	@echo "m2u: iproute2 (stock, for upstream selftests): Debian" \
+		"$$(dpkg-query -W -f='$${Version}' iproute2)"
+
+tree: versions
+	@$(TOP)/tools/kernel-tree $(KTARBALL) $(KSRC)
+
+$(KOUT)/.config: $(KFRAGS) | tree
+	@echo "m2u: configuring $(KOUT)"
+	@$(TOP)/tools/kernel-config $(KSRC) $(KOUT) $(KFRAGS)
+
+$(KOUT_DEBUG)/.config: $(KFRAGS_DEBUG) | tree
+	@echo "m2u: configuring $(KOUT_DEBUG)"
+	@$(TOP)/tools/kernel-config $(KSRC) $(KOUT_DEBUG) $(KFRAGS_DEBUG)
+
+kernel: tree $(KOUT)/.config
+	@echo "m2u: building $(BZIMAGE)"
+	@$(MAKE) -s -C $(KSRC) O=$(KOUT) -j$(KJOBS) bzImage
+
+kernel-debug: tree $(KOUT_DEBUG)/.config
+	@echo "m2u: building $(BZIMAGE_DEBUG)"
+	@$(MAKE) -s -C $(KSRC) O=$(KOUT_DEBUG) -j$(KJOBS) bzImage
+
+iproute2: versions
+	@$(TOP)/tools/iproute2-build $(IPR_VERSION) $(IPR)
+
+build: kernel iproute2
+
+check: build
+	@$(TOP)/tools/vm-run -k $(BZIMAGE) -t $(VM_TIMEOUT) -l $(B)/check/console.log \
+		-o $(B)/check -- $(TOP)/tools/run-selftests
+
+check-debug: kernel-debug iproute2
+	@$(TOP)/tools/vm-run -k $(BZIMAGE_DEBUG) -t $$(( $(VM_TIMEOUT) * 3 )) --kmemleak \
+		-m 4096 -l $(B)/check-debug/console.log -o $(B)/check-debug \
+		-- $(TOP)/tools/run-selftests
+
+demo: build
+	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -k $(BZIMAGE) -t 900 \
+		-l $(B)/demo/console.log -- $(TOP)/tools/demo
+
+shell: build
+	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -i -k $(BZIMAGE) -t 86400 \
+		-l $(B)/shell/console.log -- /bin/bash --rcfile $(TOP)/tools/vm-shellrc -i
+
+series: tree
+	@$(TOP)/tools/checkpatch-series $(KSRC)
+
+clean:
+	rm -rf $(KOUT) $(KOUT_DEBUG) $(IPR)/tree $(IPR)/bin $(B)/vm $(B)/check \
+		$(B)/check-debug $(B)/demo $(B)/shell
+
+distclean:
+	rm -rf $(B)

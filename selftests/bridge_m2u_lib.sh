@@ -1,0 +1,436 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the bridge multicast-to-unicast selftests. Source after lib.sh.
+#
+# Topology: a bridge port ("wlan port") behind which several stations share one
+# segment, the way an access point's wlan0 carries its associated stations.
+#
+#   +--------------------+    +------------------------------------------+
+#   | H1 (vrf)           |    | br0: snooping, querier, IGMPv3 and MLDv2  |
+#   |   $h1 192.0.2.1/24 |    |                                           |
+#   |   2001:db8:1::1/64 +----+ $swp1                        $swp2         |
+#   +--------------------+    |                  (mcast_to_unicast, hairpin)
+#                             +-------------------------------+-----------+
+#                                                             |
+#                             +-------------------------------+-----------+
+#                             | br_m2u_air: the shared medium. $air       |
+#                             | No learning (ageing 0), so every frame is |
+#                             | flooded; no snooping; the station ports    |
+#                             | are isolated, so stations do not hear     |
+#                             | each other directly (AP isolation).       |
+#                             +------+-------------+-------------+--------+
+#                                    |             |             |
+#                               +----+----+   +----+----+   +----+----+
+#                               | STA1 ns |   | STA2 ns |   | STA3 ns |
+#                               |  sta    |   |  sta    |   |  sta    |
+#                               +---------+   +---------+   +---------+
+#
+# Stations send hand-made IGMP/MLD packets with mausezahn, so the report
+# versions and timings are exactly what each test asks for. Frames are counted
+# with tc flower on each station's ingress (frames to its own MAC and to the
+# group MAC) and on $air's ingress (what left $swp2, per destination MAC).
+
+M2U_NSTA=3
+M2U_STA_NS=()
+M2U_STA_MAC=(unused 02:00:00:00:00:01 02:00:00:00:00:02 02:00:00:00:00:03)
+M2U_STA_IP=(unused 192.0.2.11 192.0.2.12 192.0.2.13)
+M2U_STA_IP6=(unused fe80::11 fe80::12 fe80::13)
+M2U_AIR_BR=br_m2u_air
+M2U_COUNT=10
+
+m2u_group_mac()
+{
+	local grp=$1
+	local b
+
+	if [[ $grp == *:* ]]; then
+		# 33:33 and the low 32 bits of the group.
+		b=$(ipv6_to_bytes "$grp")
+		echo "33:33:${b:36:11}"
+	else
+		local IFS=.
+		read -r -a b <<< "$grp"
+		printf '01:00:5e:%02x:%02x:%02x\n' $((b[1] & 0x7f)) "${b[2]}" "${b[3]}"
+	fi
+}
+
+m2u_proto()
+{
+	[[ $1 == *:* ]] && echo ipv6 || echo ip
+}
+
+m2u_sta_exec()
+{
+	local i=$1; shift
+
+	ip netns exec "${M2U_STA_NS[$i]}" "$@"
+}
+
+m2u_topo_create()
+{
+	local i ns
+
+	ip link add dev $M2U_AIR_BR type bridge ageing_time 0 mcast_snooping 0
+	ip link set dev $air master $M2U_AIR_BR
+	ip link set dev $air up
+
+	for i in $(seq 1 $M2U_NSTA); do
+		setup_ns M2U_STA$i
+		ns=M2U_STA$i
+		M2U_STA_NS[$i]=${!ns}
+		ip netns exec "${M2U_STA_NS[$i]}" \
+			sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		ip netns exec "${M2U_STA_NS[$i]}" \
+			sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+		ip link add dev m2u_air$i type veth peer name sta \
+			netns "${M2U_STA_NS[$i]}"
+		ip -n "${M2U_STA_NS[$i]}" link set dev sta \
+			address "${M2U_STA_MAC[$i]}" up
+		ip link set dev m2u_air$i master $M2U_AIR_BR
+		bridge link set dev m2u_air$i isolated on
+		ip link set dev m2u_air$i up
+		tc -n "${M2U_STA_NS[$i]}" qdisc add dev sta clsact
+	done
+	ip link set dev $M2U_AIR_BR up
+	tc qdisc add dev $air clsact
+}
+
+m2u_topo_destroy()
+{
+	local i
+
+	tc qdisc del dev $air clsact 2>/dev/null
+	for i in $(seq 1 $M2U_NSTA); do
+		ip link del dev m2u_air$i 2>/dev/null
+	done
+	ip link del dev $M2U_AIR_BR 2>/dev/null
+	cleanup_ns "${M2U_STA_NS[@]:1}" 2>/dev/null
+}
+
+# br0 with snooping and its own querier for IPv4 and IPv6. The querier only
+# "exists", and the bridge only forwards by its mdb, once a query went out and
+# the response interval passed. An IPv6 query needs a usable link-local
+# address on br0, so DAD is off there and the querier is started only once
+# that address is in place.
+m2u_bridge_create()
+{
+	ip link add dev br0 type bridge mcast_snooping 1 mcast_querier 0 \
+		mcast_igmp_version 3 mcast_mld_version 2 \
+		mcast_query_response_interval 100 \
+		mcast_last_member_interval 100 mcast_last_member_count 2
+	sysctl -qw net.ipv6.conf.br0.accept_dad=0
+	ip link set dev $swp1 master br0
+	ip link set dev $swp2 master br0
+	ip link set dev br0 up
+	ip link set dev $swp1 up
+	ip link set dev $swp2 up
+	bridge link set dev $swp2 hairpin on mcast_to_unicast on
+}
+
+m2u_br0_ll_ready()
+{
+	ip -6 addr show dev br0 scope link | grep -q inet6 &&
+		! ip -6 addr show dev br0 scope link | grep -q tentative
+}
+
+m2u_querier_start()
+{
+	busywait 10000 m2u_br0_ll_ready
+	ip link set dev br0 type bridge mcast_querier 1
+	# The response interval is 1 s; give the first queries time to leave.
+	sleep 2
+}
+
+m2u_bridge_destroy()
+{
+	ip link del dev br0 2>/dev/null
+}
+
+################################################################################
+# IGMP / MLD packets, built on lib.sh's payload templates.
+
+m2u_igmpv2_report_get()
+{
+	local grp=$1
+	local p
+
+	p="16:00:CHECKSUM:$(ipv4_to_bytes "$grp")"
+	payload_template_expand_checksum "$p" \
+		"$(payload_template_calc_checksum "$p")"
+}
+
+# IGMPv3 report with one group record. Record types: 1 IS_IN, 2 IS_EX,
+# 3 TO_IN, 4 TO_EX, 5 ALLOW, 6 BLOCK.
+m2u_igmpv3_report_get()
+{
+	local rtype=$1; shift
+	local grp=$1; shift
+	local srcs=("$@")
+	local p s
+
+	p="22:00:CHECKSUM:00:00:00:01:$(printf '%02x' "$rtype"):00:"
+	p+="$(u16_to_bytes ${#srcs[@]}):$(ipv4_to_bytes "$grp")"
+	for s in "${srcs[@]}"; do
+		p+=":$(ipv4_to_bytes "$s")"
+	done
+	payload_template_expand_checksum "$p" \
+		"$(payload_template_calc_checksum "$p")"
+}
+
+# An ICMPv6 message behind a hop-by-hop header (PadN), with its checksum
+# computed over the pseudo-header for SIP -> DIP.
+m2u_icmp6_payload_get()
+{
+	local sip=$1 dip=$2 icmp6=$3
+	local len pseudo
+
+	len=$(u16_to_bytes "$(payload_template_nbytes "$icmp6")")
+	pseudo="$(ipv6_to_bytes "$sip"):$(ipv6_to_bytes "$dip"):$len:00:3a:"
+	payload_template_expand_checksum "3a:00:01:04:00:00:00:00:$icmp6" \
+		"$(payload_template_calc_checksum "$pseudo$icmp6")"
+}
+
+m2u_mldv1_get()
+{
+	local type=$1 sip=$2 grp=$3 dip=$4
+
+	m2u_icmp6_payload_get "$sip" "$dip" \
+		"$type:00:CHECKSUM:00:00:00:00:$(ipv6_to_bytes "$grp")"
+}
+
+# MLDv2 report with one record, record types as for IGMPv3.
+m2u_mldv2_report_get()
+{
+	local sip=$1; shift
+	local rtype=$1; shift
+	local grp=$1; shift
+	local srcs=("$@")
+	local p s
+
+	p="8f:00:CHECKSUM:00:00:00:01:$(printf '%02x' "$rtype"):00:"
+	p+="$(u16_to_bytes ${#srcs[@]}):$(ipv6_to_bytes "$grp")"
+	for s in "${srcs[@]}"; do
+		p+=":$(ipv6_to_bytes "$s")"
+	done
+	m2u_icmp6_payload_get "$sip" ff02::16 "$p"
+}
+
+m2u_sta_send4()
+{
+	local i=$1 dip=$2 dmac=$3 payload=$4
+
+	m2u_sta_exec "$i" $MZ sta -c 1 -a own -b "$dmac" -A "${M2U_STA_IP[$i]}" \
+		-B "$dip" -t ip "ttl=1,proto=2,p=$payload" -q
+}
+
+m2u_sta_send6()
+{
+	local i=$1 dip=$2 dmac=$3 payload=$4
+
+	m2u_sta_exec "$i" $MZ -6 sta -c 1 -a own -b "$dmac" \
+		-A "${M2U_STA_IP6[$i]}" -B "$dip" \
+		-t ip "hop=1,next=0,p=$payload" -q
+}
+
+# m2u_join STA VERSION GROUP [SOURCE...]
+# VERSION: igmpv2, igmpv3, mldv1, mldv2. With sources, an IGMPv3/MLDv2 join
+# is INCLUDE (those sources); without, EXCLUDE (none), i.e. any source.
+m2u_join()
+{
+	local i=$1 ver=$2 grp=$3; shift 3
+	local rtype=4
+
+	[ $# -gt 0 ] && rtype=1
+	case $ver in
+	igmpv2)
+		m2u_sta_send4 "$i" "$grp" "$(m2u_group_mac "$grp")" \
+			"$(m2u_igmpv2_report_get "$grp")" ;;
+	igmpv3)
+		m2u_sta_send4 "$i" 224.0.0.22 01:00:5e:00:00:16 \
+			"$(m2u_igmpv3_report_get $rtype "$grp" "$@")" ;;
+	mldv1)
+		m2u_sta_send6 "$i" "$grp" "$(m2u_group_mac "$grp")" \
+			"$(m2u_mldv1_get 83 "${M2U_STA_IP6[$i]}" "$grp" "$grp")" ;;
+	mldv2)
+		m2u_sta_send6 "$i" ff02::16 33:33:00:00:00:16 \
+			"$(m2u_mldv2_report_get "${M2U_STA_IP6[$i]}" $rtype \
+				"$grp" "$@")" ;;
+	*)
+		echo "m2u_join: unknown version $ver" >&2; return 1 ;;
+	esac
+}
+
+# m2u_leave STA VERSION GROUP
+m2u_leave()
+{
+	local i=$1 ver=$2 grp=$3
+
+	case $ver in
+	igmpv2)
+		m2u_sta_send4 "$i" 224.0.0.2 01:00:5e:00:00:02 \
+			"$(igmpv2_leave_get "$grp")" ;;
+	igmpv3)
+		m2u_sta_send4 "$i" 224.0.0.22 01:00:5e:00:00:16 \
+			"$(m2u_igmpv3_report_get 3 "$grp")" ;;
+	mldv1)
+		m2u_sta_send6 "$i" ff02::2 33:33:00:00:00:02 \
+			"$(m2u_mldv1_get 84 "${M2U_STA_IP6[$i]}" "$grp" ff02::2)" ;;
+	mldv2)
+		m2u_sta_send6 "$i" ff02::16 33:33:00:00:00:16 \
+			"$(m2u_mldv2_report_get "${M2U_STA_IP6[$i]}" 3 "$grp")" ;;
+	*)
+		echo "m2u_leave: unknown version $ver" >&2; return 1 ;;
+	esac
+}
+
+# Number of mdb port entries of GROUP on PORT.
+m2u_mdb_count()
+{
+	local port=$1 grp=$2
+
+	bridge -j mdb show dev br0 |
+		jq "[.[].mdb[] | select(.port == \"$port\" and .grp == \"$grp\"
+			and (.src == null))] | length"
+}
+
+m2u_mdb_count_is()
+{
+	[ "$(m2u_mdb_count "$1" "$2")" = "$3" ]
+}
+
+# Wait until PORT has COUNT entries for GROUP.
+m2u_mdb_wait()
+{
+	local port=$1 grp=$2 count=$3
+
+	busywait 5000 m2u_mdb_count_is "$port" "$grp" "$count"
+	check_err $? "$grp on $port: $(m2u_mdb_count "$port" "$grp") mdb entries, expected $count"
+}
+
+################################################################################
+# Traffic and counting.
+
+# m2u_count_start GROUP: fresh counters for UDP to GROUP's family. Handle 1
+# counts frames to the station's own MAC and handle 2 to the group MAC, on
+# each station; on $air, handle 10 + i counts frames to station i's MAC and
+# handle 10 those to the group MAC.
+m2u_count_start()
+{
+	local grp=$1
+	local proto gmac i
+
+	proto=$(m2u_proto "$grp")
+	gmac=$(m2u_group_mac "$grp")
+	m2u_count_stop
+	for i in $(seq 1 $M2U_NSTA); do
+		tc -n "${M2U_STA_NS[$i]}" -b - <<-EOF
+		filter add dev sta ingress protocol $proto pref 1 handle 1 flower ip_proto udp dst_mac ${M2U_STA_MAC[$i]} action pass
+		filter add dev sta ingress protocol $proto pref 1 handle 2 flower ip_proto udp dst_mac $gmac action pass
+		EOF
+	done
+	{
+		echo "filter add dev $air ingress protocol $proto pref 1 handle 10 flower ip_proto udp dst_mac $gmac action pass"
+		for i in $(seq 1 $M2U_NSTA); do
+			echo "filter add dev $air ingress protocol $proto pref 1 handle $((10 + i)) flower ip_proto udp dst_mac ${M2U_STA_MAC[$i]} action pass"
+		done
+	} | tc -b -
+}
+
+m2u_count_stop()
+{
+	local i
+
+	for i in $(seq 1 $M2U_NSTA); do
+		tc -n "${M2U_STA_NS[$i]}" filter del dev sta ingress 2>/dev/null
+	done
+	tc filter del dev $air ingress 2>/dev/null
+}
+
+# m2u_tc_counts NS DEV: "HANDLE PACKETS" per ingress filter (NS may be "").
+m2u_tc_counts()
+{
+	local ns=$1 dev=$2
+
+	tc ${ns:+-n "$ns"} -j -s filter show dev "$dev" ingress |
+		jq -r '.[] | select(.options.handle != null) |
+			"\(.options.handle) \(.options.actions[0].stats.packets)"'
+}
+
+m2u_air_total_ge()
+{
+	local total=0 h n
+
+	while read -r h n; do
+		total=$((total + n))
+	done < <(m2u_tc_counts "" $air)
+	[ $total -ge "$1" ]
+}
+
+# m2u_send SRC GROUP: M2U_COUNT UDP frames to GROUP. SRC is "h1" or a
+# station number.
+m2u_send()
+{
+	local src=$1 grp=$2
+	local gmac mz6= sip
+
+	gmac=$(m2u_group_mac "$grp")
+	if [ "$src" = h1 ]; then
+		sip=192.0.2.1
+		[ "$(m2u_proto "$grp")" = ipv6 ] && mz6=-6 sip=2001:db8:1::1
+		$MZ $mz6 $h1 -c $M2U_COUNT -p 64 -a own -b "$gmac" -A $sip \
+			-B "$grp" -t udp "dp=4096,sp=2048" -q
+	else
+		sip=${M2U_STA_IP[$src]}
+		[ "$(m2u_proto "$grp")" = ipv6 ] && mz6=-6 sip=${M2U_STA_IP6[$src]}
+		m2u_sta_exec "$src" $MZ $mz6 sta -c $M2U_COUNT -p 64 -a own \
+			-b "$gmac" -A "$sip" -B "$grp" -t udp "dp=4096,sp=2048" -q
+	fi
+}
+
+# m2u_check_delivery N1 N2 N3 NGROUP
+# Station i must have received exactly Ni frames addressed to its own MAC,
+# and every station exactly NGROUP frames addressed to the group MAC. The
+# same numbers must have left the wlan port, per destination MAC.
+m2u_check_delivery()
+{
+	local want=(unused "$1" "$2" "$3")
+	local wgrp=$4
+	local i h n total=$(( $1 + $2 + $3 + $4 ))
+
+	# Frames cross veth asynchronously: wait for the expected total, then
+	# a little longer for any extra frame.
+	busywait 5000 m2u_air_total_ge $total
+	sleep 0.5
+
+	local -A air_n
+	while read -r h n; do
+		air_n[$h]=$n
+	done < <(m2u_tc_counts "" $air)
+
+	for i in $(seq 1 $M2U_NSTA); do
+		local -A sta_n=()
+		while read -r h n; do
+			sta_n[$h]=$n
+		done < <(m2u_tc_counts "${M2U_STA_NS[$i]}" sta)
+
+		[ "${sta_n[1]}" = "${want[$i]}" ]
+		check_err $? "sta$i received ${sta_n[1]} frames to its own MAC, expected ${want[$i]}"
+		[ "${sta_n[2]}" = "$wgrp" ]
+		check_err $? "sta$i received ${sta_n[2]} frames to the group MAC, expected $wgrp"
+		[ "${air_n[$((10 + i))]}" = "${want[$i]}" ]
+		check_err $? "$swp2 sent ${air_n[$((10 + i))]} frames to sta$i's MAC, expected ${want[$i]}"
+	done
+	[ "${air_n[10]}" = "$wgrp" ]
+	check_err $? "$swp2 sent ${air_n[10]} frames to the group MAC, expected $wgrp"
+}
+
+# m2u_expect SRC GROUP N1 N2 N3 NGROUP: send and check in one go.
+m2u_expect()
+{
+	local src=$1 grp=$2; shift 2
+
+	m2u_count_start "$grp"
+	m2u_send "$src" "$grp"
+	m2u_check_delivery "$@"
+	m2u_count_stop
+}

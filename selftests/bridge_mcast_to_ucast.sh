@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Multicast-to-unicast (bridge link set ... mcast_to_unicast on) on a port with
+# three stations behind it. The topology is drawn in bridge_m2u_lib.sh. For
+# each IGMP/MLD version, two stations join and one does not; every frame the
+# sender sends must reach each listener exactly once, addressed to its own
+# MAC, never to the group MAC, and nothing may reach the non-listener.
+
+ALL_TESTS="
+	m2u_flag_show
+	m2u_off_baseline
+	m2u_igmpv2
+	m2u_igmpv3
+	m2u_mldv1
+	m2u_mldv2
+	m2u_mdb_per_host
+	m2u_hairpin_v4
+	m2u_hairpin_v6
+	m2u_leave_igmpv2
+	m2u_leave_mldv1
+	m2u_fast_leave_igmpv3
+	m2u_fast_leave_mldv2
+"
+NUM_NETIFS=4
+source lib.sh
+source bridge_m2u_lib.sh
+
+h1_create()
+{
+	simple_if_init $h1 192.0.2.1/24 2001:db8:1::1/64
+}
+
+h1_destroy()
+{
+	simple_if_fini $h1 192.0.2.1/24 2001:db8:1::1/64
+}
+
+setup_prepare()
+{
+	h1=${NETIFS[p1]}
+	swp1=${NETIFS[p2]}
+	swp2=${NETIFS[p3]}
+	air=${NETIFS[p4]}
+
+	vrf_prepare
+	h1_create
+	m2u_bridge_create
+	m2u_topo_create
+}
+
+cleanup()
+{
+	pre_cleanup
+	m2u_count_stop
+	m2u_topo_destroy
+	m2u_bridge_destroy
+	h1_destroy
+	vrf_cleanup
+}
+
+m2u_flag_show()
+{
+	RET=0
+
+	bridge -d link show dev $swp2 | grep -q "mcast_to_unicast on"
+	check_err $? "bridge -d link show: flag not shown as on"
+	bridge -j -d link show dev $swp2 | jq -e '.[0].mcast_to_unicast == true' \
+		> /dev/null
+	check_err $? "bridge -j -d link show: flag not true"
+	ip -d link show dev $swp2 | grep -q "mcast_to_unicast on"
+	check_err $? "ip -d link show: flag not shown as on"
+	ip -j -d link show dev $swp2 |
+		jq -e '.[0].linkinfo.info_slave_data.mcast_to_unicast == true' \
+		> /dev/null
+	check_err $? "ip -j -d link show: flag not true"
+
+	bridge link set dev $swp2 mcast_to_unicast off
+	bridge -d link show dev $swp2 | grep -q "mcast_to_unicast off"
+	check_err $? "bridge -d link show: flag not shown as off"
+	bridge -j -d link show dev $swp2 | jq -e '.[0].mcast_to_unicast == false' \
+		> /dev/null
+	check_err $? "bridge -j -d link show: flag not false"
+	ip -d link show dev $swp2 | grep -q "mcast_to_unicast off"
+	check_err $? "ip -d link show: flag not shown as off"
+
+	ip link set dev $swp2 type bridge_slave mcast_to_unicast on
+	bridge -j -d link show dev $swp2 | jq -e '.[0].mcast_to_unicast == true' \
+		> /dev/null
+	check_err $? "ip link set type bridge_slave mcast_to_unicast on: not set"
+
+	log_test "mcast_to_unicast shown by bridge and ip, text and JSON"
+}
+
+# Without conversion, the port gets one multicast copy that every station
+# hears. This is what the other tests must not see.
+m2u_off_baseline()
+{
+	local grp=239.1.1.10
+
+	RET=0
+
+	bridge link set dev $swp2 mcast_to_unicast off
+	m2u_join 1 igmpv2 $grp
+	m2u_join 2 igmpv2 $grp
+	m2u_mdb_wait $swp2 $grp 1
+	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
+	bridge link set dev $swp2 mcast_to_unicast on
+
+	log_test "mcast_to_unicast off: one multicast copy for all stations"
+}
+
+m2u_join_test()
+{
+	local ver=$1 grp=$2
+
+	RET=0
+
+	m2u_join 1 $ver $grp
+	m2u_join 2 $ver $grp
+	m2u_mdb_wait $swp2 $grp 2
+	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT 0 0
+
+	log_test "$ver join: one unicast copy per listener, none to others"
+}
+
+m2u_igmpv2()
+{
+	m2u_join_test igmpv2 239.1.1.1
+}
+
+m2u_igmpv3()
+{
+	m2u_join_test igmpv3 239.1.1.2
+}
+
+m2u_mldv1()
+{
+	m2u_join_test mldv1 ff0e::1
+}
+
+m2u_mldv2()
+{
+	m2u_join_test mldv2 ff0e::2
+}
+
+m2u_mdb_per_host()
+{
+	local grp=239.1.1.3
+
+	RET=0
+
+	m2u_join 1 igmpv2 $grp
+	m2u_mdb_wait $swp2 $grp 1
+	m2u_join 2 igmpv2 $grp
+	m2u_mdb_wait $swp2 $grp 2
+	# A repeated report refreshes the host's entry, it adds none.
+	m2u_join 1 igmpv2 $grp
+	m2u_join 2 igmpv3 $grp
+	sleep 0.5
+	m2u_mdb_wait $swp2 $grp 2
+	m2u_join 3 mldv2 ff0e::3
+	m2u_mdb_wait $swp2 ff0e::3 1
+	m2u_mdb_wait $swp2 $grp 2
+
+	log_test "one mdb entry per listening host, refreshed by its reports"
+}
+
+m2u_hairpin_test()
+{
+	local ver=$1 grp=$2
+
+	RET=0
+
+	m2u_join 1 $ver $grp
+	m2u_join 2 $ver $grp
+	m2u_mdb_wait $swp2 $grp 2
+	m2u_expect 1 $grp 0 $M2U_COUNT 0 0
+	m2u_expect 2 $grp $M2U_COUNT 0 0 0
+
+	log_test "$ver hairpin: a listener's own frames are not echoed to it"
+}
+
+m2u_hairpin_v4()
+{
+	m2u_hairpin_test igmpv2 239.1.1.4
+}
+
+m2u_hairpin_v6()
+{
+	m2u_hairpin_test mldv2 ff0e::4
+}
+
+m2u_leave_test()
+{
+	local ver=$1 grp=$2
+
+	RET=0
+
+	m2u_join 1 $ver $grp
+	m2u_join 2 $ver $grp
+	m2u_mdb_wait $swp2 $grp 2
+	m2u_leave 1 $ver $grp
+	# The querier asks twice, one second apart, then drops sta1 alone.
+	m2u_mdb_wait $swp2 $grp 1
+	m2u_expect h1 $grp 0 $M2U_COUNT 0 0
+	m2u_leave 2 $ver $grp
+	m2u_mdb_wait $swp2 $grp 0
+	m2u_expect h1 $grp 0 0 0 0
+
+	log_test "$ver leave removes only the host that left"
+}
+
+m2u_leave_igmpv2()
+{
+	m2u_leave_test igmpv2 239.1.1.5
+}
+
+m2u_leave_mldv1()
+{
+	m2u_leave_test mldv1 ff0e::5
+}
+
+m2u_fast_leave_test()
+{
+	local ver=$1 grp=$2
+
+	RET=0
+
+	bridge link set dev $swp2 fastleave on
+	m2u_join 1 $ver $grp
+	m2u_join 2 $ver $grp
+	m2u_mdb_wait $swp2 $grp 2
+	m2u_leave 1 $ver $grp
+	# Fast leave acts at once: no query, no timer.
+	m2u_mdb_count_is $swp2 $grp 1 || sleep 0.2
+	m2u_mdb_count_is $swp2 $grp 1
+	check_err $? "fast leave: $(m2u_mdb_count $swp2 $grp) entries left, expected 1"
+	m2u_expect h1 $grp 0 $M2U_COUNT 0 0
+	bridge link set dev $swp2 fastleave off
+
+	log_test "$ver fast leave removes only the host that left"
+}
+
+m2u_fast_leave_igmpv3()
+{
+	m2u_fast_leave_test igmpv3 239.1.1.6
+}
+
+m2u_fast_leave_mldv2()
+{
+	m2u_fast_leave_test mldv2 ff0e::6
+}
+
+trap cleanup EXIT
+
+setup_prepare
+setup_wait
+m2u_querier_start
+
+tests_run
+
+exit $EXIT_STATUS
