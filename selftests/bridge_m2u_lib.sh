@@ -159,20 +159,31 @@ m2u_igmpv2_report_get()
 		"$(payload_template_calc_checksum "$p")"
 }
 
-# IGMPv3 report with one group record. Record types: 1 IS_IN, 2 IS_EX,
-# 3 TO_IN, 4 TO_EX, 5 ALLOW, 6 BLOCK.
-m2u_igmpv3_report_get()
+# One IGMPv3/MLDv2 group record: TYPE, then the group and its sources as
+# bytes from TO_BYTES (ipv4_to_bytes or ipv6_to_bytes). Record types:
+# 1 IS_IN, 2 IS_EX, 3 TO_IN, 4 TO_EX, 5 ALLOW, 6 BLOCK.
+m2u_group_record_get()
 {
+	local to_bytes=$1; shift
 	local rtype=$1; shift
 	local grp=$1; shift
 	local srcs=("$@")
-	local p s
+	local r s
 
-	p="22:00:CHECKSUM:00:00:00:01:$(printf '%02x' "$rtype"):00:"
-	p+="$(u16_to_bytes ${#srcs[@]}):$(ipv4_to_bytes "$grp")"
+	r="$(printf '%02x' "$rtype"):00:$(u16_to_bytes ${#srcs[@]}):"
+	r+=$($to_bytes "$grp")
 	for s in "${srcs[@]}"; do
-		p+=":$(ipv4_to_bytes "$s")"
+		r+=":$($to_bytes "$s")"
 	done
+	echo "$r"
+}
+
+# IGMPv3 report with one group record.
+m2u_igmpv3_report_get()
+{
+	local p
+
+	p="22:00:CHECKSUM:00:00:00:01:$(m2u_group_record_get ipv4_to_bytes "$@")"
 	payload_template_expand_checksum "$p" \
 		"$(payload_template_calc_checksum "$p")"
 }
@@ -198,21 +209,13 @@ m2u_mldv1_get()
 		"$type:00:CHECKSUM:00:00:00:00:$(ipv6_to_bytes "$grp")"
 }
 
-# MLDv2 report with one record, record types as for IGMPv3.
+# MLDv2 report from SIP with one group record.
 m2u_mldv2_report_get()
 {
 	local sip=$1; shift
-	local rtype=$1; shift
-	local grp=$1; shift
-	local srcs=("$@")
-	local p s
 
-	p="8f:00:CHECKSUM:00:00:00:01:$(printf '%02x' "$rtype"):00:"
-	p+="$(u16_to_bytes ${#srcs[@]}):$(ipv6_to_bytes "$grp")"
-	for s in "${srcs[@]}"; do
-		p+=":$(ipv6_to_bytes "$s")"
-	done
-	m2u_icmp6_payload_get "$sip" ff02::16 "$p"
+	m2u_icmp6_payload_get "$sip" ff02::16 \
+		"8f:00:CHECKSUM:00:00:00:01:$(m2u_group_record_get ipv6_to_bytes "$@")"
 }
 
 m2u_sta_send4()

@@ -110,15 +110,23 @@ m2u_off_baseline()
 	log_test "mcast_to_unicast off: one multicast copy for all stations"
 }
 
+# sta1 and sta2 join GROUP with VERSION; wait until br0 has an entry for each.
+m2u_two_listeners()
+{
+	local ver=$1 grp=$2
+
+	m2u_join 1 $ver $grp
+	m2u_join 2 $ver $grp
+	m2u_mdb_wait $swp2 $grp 2
+}
+
 m2u_join_test()
 {
 	local ver=$1 grp=$2
 
 	RET=0
 
-	m2u_join 1 $ver $grp
-	m2u_join 2 $ver $grp
-	m2u_mdb_wait $swp2 $grp 2
+	m2u_two_listeners $ver $grp
 	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT 0 0
 
 	log_test "$ver join: one unicast copy per listener, none to others"
@@ -172,9 +180,7 @@ m2u_hairpin_test()
 
 	RET=0
 
-	m2u_join 1 $ver $grp
-	m2u_join 2 $ver $grp
-	m2u_mdb_wait $swp2 $grp 2
+	m2u_two_listeners $ver $grp
 	m2u_expect 1 $grp 0 $M2U_COUNT 0 0
 	m2u_expect 2 $grp $M2U_COUNT 0 0 0
 
@@ -197,9 +203,7 @@ m2u_leave_test()
 
 	RET=0
 
-	m2u_join 1 $ver $grp
-	m2u_join 2 $ver $grp
-	m2u_mdb_wait $swp2 $grp 2
+	m2u_two_listeners $ver $grp
 	m2u_leave 1 $ver $grp
 	# The querier asks twice, one second apart, then drops sta1 alone.
 	m2u_mdb_wait $swp2 $grp 1
@@ -228,9 +232,7 @@ m2u_fast_leave_test()
 	RET=0
 
 	bridge link set dev $swp2 fastleave on
-	m2u_join 1 $ver $grp
-	m2u_join 2 $ver $grp
-	m2u_mdb_wait $swp2 $grp 2
+	m2u_two_listeners $ver $grp
 	m2u_leave 1 $ver $grp
 	# Fast leave acts at once: no query, no timer.
 	m2u_mdb_count_is $swp2 $grp 1 || sleep 0.2
