@@ -238,12 +238,15 @@ m2u_sta_send6()
 # m2u_join STA VERSION GROUP [SOURCE...]
 # VERSION: igmpv2, igmpv3, mldv1, mldv2. With sources, an IGMPv3/MLDv2 join
 # is INCLUDE (those sources); without, EXCLUDE (none), i.e. any source.
+# M2U_RTYPE, when set, is the IGMPv3/MLDv2 record type to send instead
+# (2 IS_EX, 4 TO_EX, 5 ALLOW, 6 BLOCK, ...).
 m2u_join()
 {
 	local i=$1 ver=$2 grp=$3; shift 3
 	local rtype=4
 
 	[ $# -gt 0 ] && rtype=1
+	rtype=${M2U_RTYPE:-$rtype}
 	case $ver in
 	igmpv2)
 		m2u_sta_send4 "$i" "$grp" "$(m2u_group_mac "$grp")" \
@@ -286,14 +289,14 @@ m2u_leave()
 	esac
 }
 
-# Number of mdb port entries of GROUP on PORT.
+# Number of hosts that PORT's (*, G) entry for GROUP delivers to.
 m2u_mdb_count()
 {
 	local port=$1 grp=$2
 
 	bridge -j mdb show dev br0 |
 		jq "[.[].mdb[] | select(.port == \"$port\" and .grp == \"$grp\"
-			and (.src == null))] | length"
+			and (.src == null)) | .hosts[]?] | length"
 }
 
 m2u_mdb_count_is()
@@ -301,13 +304,13 @@ m2u_mdb_count_is()
 	[ "$(m2u_mdb_count "$1" "$2")" = "$3" ]
 }
 
-# Wait until PORT has COUNT entries for GROUP.
+# Wait until PORT's entry for GROUP has COUNT hosts.
 m2u_mdb_wait()
 {
 	local port=$1 grp=$2 count=$3
 
 	busywait 5000 m2u_mdb_count_is "$port" "$grp" "$count"
-	check_err $? "$grp on $port: $(m2u_mdb_count "$port" "$grp") mdb entries, expected $count"
+	check_err $? "$grp on $port: $(m2u_mdb_count "$port" "$grp") hosts in mdb, expected $count"
 }
 
 ################################################################################
@@ -370,7 +373,7 @@ m2u_air_total_ge()
 }
 
 # m2u_send SRC GROUP: M2U_COUNT UDP frames to GROUP. SRC is "h1" or a
-# station number.
+# station number. H1 sends from M2U_SIP when it is set.
 m2u_send()
 {
 	local src=$1 grp=$2
@@ -380,6 +383,7 @@ m2u_send()
 	if [ "$src" = h1 ]; then
 		sip=192.0.2.1
 		[ "$(m2u_proto "$grp")" = ipv6 ] && mz6=-6 sip=2001:db8:1::1
+		sip=${M2U_SIP:-$sip}
 		$MZ $mz6 $h1 -c $M2U_COUNT -p 64 -a own -b "$gmac" -A $sip \
 			-B "$grp" -t udp "dp=4096,sp=2048" -q
 	else
@@ -436,4 +440,71 @@ m2u_expect()
 	m2u_send "$src" "$grp"
 	m2u_check_delivery "$@"
 	m2u_count_stop
+}
+
+# m2u_stat PORT NAME: a multicast-to-unicast counter of PORT.
+m2u_stat()
+{
+	bridge -s -d -j link show dev "$1" |
+		jq ".[0].mcast_to_unicast_stats.$2"
+}
+
+# m2u_stats PORT: all five counters, as "NAME=VALUE ...".
+m2u_stats()
+{
+	bridge -s -d -j link show dev "$1" |
+		jq -r '.[0].mcast_to_unicast_stats |
+			"converted=\(.converted) copies=\(.copies)" +
+			" fanout_fallback=\(.fanout_fallback)" +
+			" echo_skipped=\(.echo_skipped)" +
+			" alloc_drops=\(.alloc_drops)"'
+}
+
+################################################################################
+# The common test skeleton: H1 sends, br0 bridges, $air carries the stations.
+
+h1_create()
+{
+	simple_if_init $h1 192.0.2.1/24 2001:db8:1::1/64
+}
+
+h1_destroy()
+{
+	simple_if_fini $h1 192.0.2.1/24 2001:db8:1::1/64
+}
+
+setup_prepare()
+{
+	h1=${NETIFS[p1]}
+	swp1=${NETIFS[p2]}
+	swp2=${NETIFS[p3]}
+	air=${NETIFS[p4]}
+
+	vrf_prepare
+	h1_create
+	m2u_bridge_create
+	m2u_topo_create
+}
+
+cleanup()
+{
+	pre_cleanup
+	m2u_count_stop
+	m2u_topo_destroy
+	m2u_bridge_destroy
+	h1_destroy
+	vrf_cleanup
+}
+
+m2u_run()
+{
+	trap cleanup EXIT
+
+	setup_prepare
+	setup_wait
+	m2u_querier_start
+
+	tests_run
+
+	exit $EXIT_STATUS
 }

@@ -26,39 +26,6 @@ NUM_NETIFS=4
 source lib.sh
 source bridge_m2u_lib.sh
 
-h1_create()
-{
-	simple_if_init $h1 192.0.2.1/24 2001:db8:1::1/64
-}
-
-h1_destroy()
-{
-	simple_if_fini $h1 192.0.2.1/24 2001:db8:1::1/64
-}
-
-setup_prepare()
-{
-	h1=${NETIFS[p1]}
-	swp1=${NETIFS[p2]}
-	swp2=${NETIFS[p3]}
-	air=${NETIFS[p4]}
-
-	vrf_prepare
-	h1_create
-	m2u_bridge_create
-	m2u_topo_create
-}
-
-cleanup()
-{
-	pre_cleanup
-	m2u_count_stop
-	m2u_topo_destroy
-	m2u_bridge_destroy
-	h1_destroy
-	vrf_cleanup
-}
-
 m2u_flag_show()
 {
 	RET=0
@@ -103,7 +70,8 @@ m2u_off_baseline()
 	bridge link set dev $swp2 mcast_to_unicast off
 	m2u_join 1 igmpv2 $grp
 	m2u_join 2 igmpv2 $grp
-	m2u_mdb_wait $swp2 $grp 1
+	# Hosts are recorded whatever the mode.
+	m2u_mdb_wait $swp2 $grp 2
 	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
 	bridge link set dev $swp2 mcast_to_unicast on
 
@@ -171,7 +139,20 @@ m2u_mdb_per_host()
 	m2u_mdb_wait $swp2 ff0e::3 1
 	m2u_mdb_wait $swp2 $grp 2
 
-	log_test "one mdb entry per listening host, refreshed by its reports"
+	# One port entry, which names the hosts it delivers to.
+	[ "$(bridge -j mdb show dev br0 | jq "[.[].mdb[] |
+		select(.port == \"$swp2\" and .grp == \"$grp\")] | length")" = 1 ]
+	check_err $? "$grp: expected one port entry on $swp2"
+	[ "$(bridge -j mdb show dev br0 | jq -c "[.[].mdb[] |
+		select(.port == \"$swp2\" and .grp == \"$grp\") |
+		.hosts[].host] | sort")" = \
+	  "[\"${M2U_STA_MAC[1]}\",\"${M2U_STA_MAC[2]}\"]" ]
+	check_err $? "bridge -j mdb show: hosts of $grp are not sta1 and sta2"
+	bridge mdb show dev br0 |
+		grep -q "port $swp2 grp ff0e::3 host ${M2U_STA_MAC[3]} temp"
+	check_err $? "bridge mdb show: no line for sta3's entry of ff0e::3"
+
+	log_test "one host record per listener, shown by bridge mdb show"
 }
 
 m2u_hairpin_test()
@@ -254,12 +235,4 @@ m2u_fast_leave_mldv2()
 	m2u_fast_leave_test mldv2 ff0e::6
 }
 
-trap cleanup EXIT
-
-setup_prepare
-setup_wait
-m2u_querier_start
-
-tests_run
-
-exit $EXIT_STATUS
+m2u_run

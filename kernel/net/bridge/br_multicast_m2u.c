@@ -1,0 +1,756 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Bridge multicast-to-unicast.
+ *
+ * The hosts behind a port that asked for a group are recorded per (*, G) port
+ * group, by MAC address, from their IGMP/MLD reports, whatever the port's
+ * delivery mode. Each record carries the host's own filter mode and source
+ * list, which for a single host is simply what its last report said. A port
+ * with mcast_to_unicast on sends one unicast copy of a frame to each recorded
+ * host whose filter accepts the frame's source. Switching the mode therefore
+ * changes only how a frame leaves the port, never who is known to listen.
+ *
+ * Records are changed under br->multicast_lock and read under RCU; a record
+ * is never changed in place except for its expiry time, it is replaced.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/if_bridge.h>
+#include <linux/igmp.h>
+#include <linux/in6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/percpu.h>
+#include <linux/rculist.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <net/netlink.h>
+
+#include "br_private.h"
+#include "br_private_m2u.h"
+
+int br_m2u_port_init(struct net_bridge_port *p)
+{
+	p->m2u_stats = netdev_alloc_pcpu_stats(struct br_m2u_stats);
+
+	return p->m2u_stats ? 0 : -ENOMEM;
+}
+
+void br_m2u_port_fini(struct net_bridge_port *p)
+{
+	free_percpu(p->m2u_stats);
+	p->m2u_stats = NULL;
+}
+
+static void br_m2u_stats_get(const struct net_bridge_port *p,
+			     u64 *converted, u64 *copies, u64 *fallback,
+			     u64 *echo, u64 *drops)
+{
+	int cpu;
+
+	*converted = 0;
+	*copies = 0;
+	*fallback = 0;
+	*echo = 0;
+	*drops = 0;
+	if (!p->m2u_stats)
+		return;
+
+	for_each_possible_cpu(cpu) {
+		const struct br_m2u_stats *s = per_cpu_ptr(p->m2u_stats, cpu);
+		u64 c, n, f, e, d;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			c = u64_stats_read(&s->converted);
+			n = u64_stats_read(&s->copies);
+			f = u64_stats_read(&s->fanout_fallback);
+			e = u64_stats_read(&s->echo_skipped);
+			d = u64_stats_read(&s->alloc_drops);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+
+		*converted += c;
+		*copies += n;
+		*fallback += f;
+		*echo += e;
+		*drops += d;
+	}
+}
+
+size_t br_m2u_port_info_size(void)
+{
+	return nla_total_size(sizeof(u32))	/* ..._MCAST_TO_UCAST_FANOUT */
+		+ nla_total_size(0)		/* ..._MCAST_TO_UCAST_STATS */
+		+ 5 * nla_total_size_64bit(sizeof(u64));
+}
+
+int br_m2u_port_fill(struct sk_buff *skb, const struct net_bridge_port *p)
+{
+	u64 converted, copies, fallback, echo, drops;
+	struct nlattr *nest;
+
+	if (nla_put_u32(skb, IFLA_BRPORT_MCAST_TO_UCAST_FANOUT,
+			READ_ONCE(p->m2u_fanout)))
+		return -EMSGSIZE;
+
+	br_m2u_stats_get(p, &converted, &copies, &fallback, &echo, &drops);
+	nest = nla_nest_start(skb, IFLA_BRPORT_MCAST_TO_UCAST_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, IFLA_BRPORT_M2U_STATS_CONVERTED, converted,
+			      IFLA_BRPORT_M2U_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, IFLA_BRPORT_M2U_STATS_COPIES, copies,
+			      IFLA_BRPORT_M2U_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, IFLA_BRPORT_M2U_STATS_FANOUT_FALLBACK,
+			      fallback, IFLA_BRPORT_M2U_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, IFLA_BRPORT_M2U_STATS_ECHO_SKIPPED, echo,
+			      IFLA_BRPORT_M2U_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, IFLA_BRPORT_M2U_STATS_ALLOC_DROPS, drops,
+			      IFLA_BRPORT_M2U_STATS_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+
+	return 0;
+}
+
+static bool br_m2u_host_live(const struct br_m2u_host *h, unsigned long now)
+{
+	return (h->flags & BR_M2U_HOST_STATIC) ||
+	       time_before(now, READ_ONCE(h->expires));
+}
+
+static struct br_m2u_host *
+br_m2u_host_find(const struct net_bridge_port_group *pg,
+		 const unsigned char *addr)
+{
+	struct br_m2u_host *h;
+
+	hlist_for_each_entry(h, &pg->m2u_hosts, node)
+		if (ether_addr_equal(h->addr, addr))
+			return h;
+
+	return NULL;
+}
+
+static void br_m2u_host_del(struct net_bridge_port_group *pg,
+			    struct br_m2u_host *h)
+{
+	hlist_del_rcu(&h->node);
+	pg->m2u_nhosts--;
+	kfree_rcu(h, rcu);
+}
+
+void br_m2u_pg_flush(struct net_bridge_port_group *pg)
+{
+	struct br_m2u_host *h;
+	struct hlist_node *tmp;
+
+	hlist_for_each_entry_safe(h, tmp, &pg->m2u_hosts, node)
+		br_m2u_host_del(pg, h);
+	pg->m2u_overflow = false;
+}
+
+static void br_m2u_purge(struct net_bridge_port_group *pg, unsigned long now)
+{
+	struct br_m2u_host *h;
+	struct hlist_node *tmp;
+
+	hlist_for_each_entry_safe(h, tmp, &pg->m2u_hosts, node)
+		if (!br_m2u_host_live(h, now))
+			br_m2u_host_del(pg, h);
+}
+
+static bool br_m2u_src_has(const union br_m2u_addr *set, u16 n,
+			   const void *src, size_t addr_size)
+{
+	u16 i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&set[i], src, addr_size))
+			return true;
+
+	return false;
+}
+
+static bool br_m2u_raw_has(const u8 *srcs, u16 n, const void *src,
+			   size_t addr_size)
+{
+	u16 i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(srcs + i * addr_size, src, addr_size))
+			return true;
+
+	return false;
+}
+
+/* Sources that a record of TYPE leaves the host with, into OUT (room for
+ * BR_M2U_MAX_SRCS). Returns the count, or -E2BIG when they do not fit.
+ */
+static int br_m2u_srcs_merge(const struct br_m2u_host *old, bool old_incl,
+			     u8 type, const u8 *srcs, u16 nsrcs,
+			     size_t addr_size, union br_m2u_addr *out)
+{
+	bool keep_old = false, add_new = false, del_new = false;
+	int n = 0;
+	u16 i;
+
+	switch (type) {
+	case IGMPV3_MODE_IS_INCLUDE:
+	case IGMPV3_MODE_IS_EXCLUDE:
+	case IGMPV3_CHANGE_TO_INCLUDE:
+	case IGMPV3_CHANGE_TO_EXCLUDE:
+		add_new = true;
+		break;
+	case IGMPV3_ALLOW_NEW_SOURCES:
+		keep_old = true;
+		add_new = old_incl;
+		del_new = !old_incl;
+		break;
+	case IGMPV3_BLOCK_OLD_SOURCES:
+		keep_old = true;
+		add_new = !old_incl;
+		del_new = old_incl;
+		break;
+	}
+
+	if (keep_old && old) {
+		for (i = 0; i < old->nsrcs; i++) {
+			if (del_new &&
+			    br_m2u_raw_has(srcs, nsrcs, &old->srcs[i], addr_size))
+				continue;
+			out[n++] = old->srcs[i];
+		}
+	}
+
+	if (add_new) {
+		for (i = 0; i < nsrcs; i++) {
+			const u8 *s = srcs + i * addr_size;
+
+			if (br_m2u_src_has(out, n, s, addr_size))
+				continue;
+			if (n == BR_M2U_MAX_SRCS)
+				return -E2BIG;
+			memset(&out[n], 0, sizeof(out[n]));
+			memcpy(&out[n++], s, addr_size);
+		}
+	}
+
+	return n;
+}
+
+static struct br_m2u_host *br_m2u_host_alloc(const unsigned char *addr,
+					     u8 filter_mode,
+					     const union br_m2u_addr *srcs,
+					     u16 nsrcs)
+{
+	struct br_m2u_host *h;
+
+	h = kzalloc(struct_size(h, srcs, nsrcs), GFP_ATOMIC);
+	if (!h)
+		return NULL;
+
+	ether_addr_copy(h->addr, addr);
+	h->filter_mode = filter_mode;
+	h->nsrcs = nsrcs;
+	if (nsrcs)
+		memcpy(h->srcs, srcs, nsrcs * sizeof(*srcs));
+
+	return h;
+}
+
+/* Publish NEW in place of OLD (which may be NULL). */
+static void br_m2u_host_publish(struct net_bridge_port_group *pg,
+				struct br_m2u_host *old,
+				struct br_m2u_host *new)
+{
+	if (old) {
+		hlist_replace_rcu(&old->node, &new->node);
+		kfree_rcu(old, rcu);
+	} else {
+		hlist_add_head_rcu(&new->node, &pg->m2u_hosts);
+		pg->m2u_nhosts++;
+	}
+}
+
+/* Record that host ADDR sent a group record of TYPE (an IGMPv3 record type;
+ * MLDv2 uses the same values) for PG's group, with NSRCS sources of
+ * ADDR_SIZE bytes at SRCS. An IGMPv2/MLDv1 report is IS_EXCLUDE with no
+ * sources. Called with multicast_lock held.
+ */
+void br_m2u_host_report(struct net_bridge_mcast *brmctx,
+			struct net_bridge_port_group *pg,
+			const unsigned char *addr, u8 type,
+			const void *srcs, u16 nsrcs, size_t addr_size)
+{
+	union br_m2u_addr *set = NULL;
+	unsigned long now = jiffies;
+	struct br_m2u_host *old, *h;
+	bool incl, old_incl;
+	int n;
+
+	if (!br_multicast_is_star_g(&pg->key.addr) ||
+	    !is_valid_ether_addr(addr))
+		return;
+
+	br_m2u_purge(pg, now);
+	old = br_m2u_host_find(pg, addr);
+	if (old && (old->flags & BR_M2U_HOST_STATIC))
+		return;
+	old_incl = !old || old->filter_mode == MCAST_INCLUDE;
+
+	switch (type) {
+	case IGMPV3_MODE_IS_INCLUDE:
+	case IGMPV3_CHANGE_TO_INCLUDE:
+		incl = true;
+		break;
+	case IGMPV3_MODE_IS_EXCLUDE:
+	case IGMPV3_CHANGE_TO_EXCLUDE:
+		incl = false;
+		break;
+	case IGMPV3_ALLOW_NEW_SOURCES:
+	case IGMPV3_BLOCK_OLD_SOURCES:
+		incl = old_incl;
+		break;
+	default:
+		return;
+	}
+
+	set = kmalloc_array(BR_M2U_MAX_SRCS, sizeof(*set), GFP_ATOMIC);
+	if (!set)
+		goto any_source;
+	n = br_m2u_srcs_merge(old, old_incl, type, srcs, nsrcs, addr_size, set);
+	if (n < 0) {
+		/* Too many to track: err towards delivery. */
+		if (incl)
+			goto any_source;
+		n = BR_M2U_MAX_SRCS;
+	}
+
+	if (incl && !n) {
+		/* INCLUDE {}: the host no longer listens. */
+		if (old)
+			br_m2u_host_del(pg, old);
+		goto out;
+	}
+
+	if (old && old->filter_mode == (incl ? MCAST_INCLUDE : MCAST_EXCLUDE) &&
+	    old->nsrcs == n && !memcmp(old->srcs, set, n * sizeof(*set))) {
+		WRITE_ONCE(old->expires,
+			   now + brmctx->multicast_membership_interval);
+		goto out;
+	}
+
+	if (!old && pg->m2u_nhosts >= BR_M2U_MAX_HOSTS) {
+		pg->m2u_overflow = true;
+		goto out;
+	}
+
+	h = br_m2u_host_alloc(addr, incl ? MCAST_INCLUDE : MCAST_EXCLUDE,
+			      set, n);
+	if (!h)
+		goto out;
+	h->expires = now + brmctx->multicast_membership_interval;
+	br_m2u_host_publish(pg, old, h);
+out:
+	kfree(set);
+	return;
+
+any_source:
+	kfree(set);
+	set = NULL;
+	if (!old && pg->m2u_nhosts >= BR_M2U_MAX_HOSTS) {
+		pg->m2u_overflow = true;
+		return;
+	}
+	h = br_m2u_host_alloc(addr, MCAST_EXCLUDE, NULL, 0);
+	if (!h)
+		return;
+	h->expires = now + brmctx->multicast_membership_interval;
+	br_m2u_host_publish(pg, old, h);
+}
+
+struct net_bridge_port_group *
+br_m2u_port_pg(struct net_bridge_mdb_entry *mp, struct net_bridge_port *port)
+{
+	struct net_bridge_port_group *pg;
+
+	for (pg = mlock_dereference(mp->ports, mp->br); pg;
+	     pg = mlock_dereference(pg->next, mp->br))
+		if (pg->key.port == port)
+			return pg;
+
+	return NULL;
+}
+
+/* Host ADDR left MP's group (IGMPv2 leave, MLDv1 done). Returns true when
+ * PORT converts and other hosts behind it still listen: then the leave
+ * concerns that host alone, and the port group is left as it is.
+ */
+bool br_m2u_host_leave(struct net_bridge_mdb_entry *mp,
+		       struct net_bridge_port *port,
+		       const unsigned char *addr)
+{
+	struct net_bridge_port_group *pg;
+	unsigned long now = jiffies;
+	struct br_m2u_host *h;
+
+	pg = br_m2u_port_pg(mp, port);
+	if (!pg)
+		return false;
+
+	br_m2u_purge(pg, now);
+	h = br_m2u_host_find(pg, addr);
+	if (h && !(h->flags & BR_M2U_HOST_STATIC))
+		br_m2u_host_del(pg, h);
+
+	return (port->flags & BR_MULTICAST_TO_UNICAST) &&
+	       !hlist_empty(&pg->m2u_hosts) && !pg->m2u_overflow;
+}
+
+static bool br_m2u_host_wants(const struct br_m2u_host *h,
+			      const struct sk_buff *skb, __be16 proto)
+{
+	bool found = false;
+	u16 i;
+
+	if (!h->nsrcs)
+		return h->filter_mode == MCAST_EXCLUDE;
+
+	if (proto == htons(ETH_P_IP)) {
+		__be32 saddr = ip_hdr(skb)->saddr;
+
+		for (i = 0; i < h->nsrcs && !found; i++)
+			found = h->srcs[i].ip4 == saddr;
+#if IS_ENABLED(CONFIG_IPV6)
+	} else if (proto == htons(ETH_P_IPV6)) {
+		const struct in6_addr *saddr = &ipv6_hdr(skb)->saddr;
+
+		for (i = 0; i < h->nsrcs && !found; i++)
+			found = ipv6_addr_equal(&h->srcs[i].ip6, saddr);
+#endif
+	} else {
+		return false;
+	}
+
+	return found == (h->filter_mode == MCAST_INCLUDE);
+}
+
+/* The (*, G) port group holding the host records for PG's port and group. */
+static struct net_bridge_port_group *
+br_m2u_star_pg_rcu(struct net_bridge_port_group *pg)
+{
+	struct net_bridge_port *port = pg->key.port;
+	struct net_bridge_mdb_entry *mp;
+	struct br_ip star;
+
+	if (br_multicast_is_star_g(&pg->key.addr))
+		return pg;
+
+	star = pg->key.addr;
+	memset(&star.src, 0, sizeof(star.src));
+	mp = br_mdb_ip_get_rcu(port->br, &star);
+	if (!mp)
+		return NULL;
+
+	for (pg = rcu_dereference(mp->ports); pg; pg = rcu_dereference(pg->next))
+		if (pg->key.port == port)
+			return pg;
+
+	return NULL;
+}
+
+static bool br_m2u_host_receives(const struct br_m2u_host *h,
+				 const struct sk_buff *skb, __be16 proto,
+				 unsigned long now)
+{
+	return br_m2u_host_live(h, now) && br_m2u_host_wants(h, skb, proto);
+}
+
+/* Deliver SKB per host to PG's port, which converts and may send it (see
+ * should_deliver()). Returns false when the port must get one multicast copy
+ * instead: for an entry added for the whole port, past the fanout limit, and
+ * when the hosts are too many to be recorded. Called under RCU.
+ */
+bool br_m2u_flood(struct net_bridge_port_group *pg, struct sk_buff *skb,
+		  bool local_orig)
+{
+	const unsigned char *sa = eth_hdr(skb)->h_source;
+	struct net_bridge_port *p = pg->key.port;
+	unsigned int n = 0, copies = 0, echo = 0, drops = 0;
+	__be16 proto = pg->key.addr.proto;
+	struct net_bridge_port_group *star;
+	bool hairpin = skb->dev == p->dev;
+	unsigned long now = jiffies;
+	struct br_m2u_stats *stats;
+	struct br_m2u_host *h;
+	u32 fanout;
+
+	star = br_m2u_star_pg_rcu(pg);
+	if (!star || star->m2u_overflow)
+		return false;
+	/* An entry added for the whole port, not per host. */
+	if ((star->flags & (MDB_PG_FLAGS_PERMANENT | MDB_PG_FLAGS_M2U_OWNED)) ==
+	    MDB_PG_FLAGS_PERMANENT)
+		return false;
+
+	stats = this_cpu_ptr(p->m2u_stats);
+	fanout = READ_ONCE(p->m2u_fanout);
+	if (fanout) {
+		hlist_for_each_entry_rcu(h, &star->m2u_hosts, node)
+			if (br_m2u_host_receives(h, skb, proto, now) &&
+			    !(hairpin && ether_addr_equal(h->addr, sa)))
+				n++;
+		if (n > fanout) {
+			u64_stats_update_begin(&stats->syncp);
+			u64_stats_inc(&stats->fanout_fallback);
+			u64_stats_update_end(&stats->syncp);
+			return false;
+		}
+	}
+
+	hlist_for_each_entry_rcu(h, &star->m2u_hosts, node) {
+		if (!br_m2u_host_receives(h, skb, proto, now))
+			continue;
+		/* Even with hairpin, no soliloquies: IPv6 DAD would break. */
+		if (hairpin && ether_addr_equal(h->addr, sa)) {
+			echo++;
+			continue;
+		}
+		if (br_m2u_xmit_copy(p, skb, h->addr, local_orig))
+			drops++;
+		else
+			copies++;
+	}
+
+	if (copies || echo || drops) {
+		u64_stats_update_begin(&stats->syncp);
+		if (copies)
+			u64_stats_inc(&stats->converted);
+		u64_stats_add(&stats->copies, copies);
+		u64_stats_add(&stats->echo_skipped, echo);
+		u64_stats_add(&stats->alloc_drops, drops);
+		u64_stats_update_end(&stats->syncp);
+	}
+
+	return true;
+}
+
+static size_t br_m2u_host_size(const struct br_m2u_host *h, size_t addr_size)
+{
+	return nla_total_size(0)			/* MDBA_MDB_HOST */
+		+ nla_total_size(ETH_ALEN)		/* ..._ADDRESS */
+		+ nla_total_size(sizeof(u8))		/* ..._STATE */
+		+ nla_total_size(sizeof(u32))		/* ..._TIMER */
+		+ nla_total_size(sizeof(u8))		/* ..._GROUP_MODE */
+		+ nla_total_size(0)			/* ..._SRC_LIST */
+		+ h->nsrcs * nla_total_size(0)		/* MDBA_MDB_SRCLIST_ENTRY */
+		+ h->nsrcs * nla_total_size(addr_size);	/* ..._ADDRESS */
+}
+
+static size_t br_m2u_addr_size(const struct net_bridge_port_group *pg)
+{
+	return pg->key.addr.proto == htons(ETH_P_IP) ? sizeof(__be32) :
+						       sizeof(struct in6_addr);
+}
+
+size_t br_m2u_mdb_size(const struct net_bridge_port_group *pg)
+{
+	size_t asz = br_m2u_addr_size(pg), size = nla_total_size(0);
+	const struct br_m2u_host *h;
+
+	hlist_for_each_entry(h, &pg->m2u_hosts, node)
+		size += br_m2u_host_size(h, asz);
+
+	return size;
+}
+
+static int br_m2u_host_fill(struct sk_buff *skb, const struct br_m2u_host *h,
+			    size_t asz, unsigned long now)
+{
+	bool is_static = h->flags & BR_M2U_HOST_STATIC;
+	struct nlattr *nest, *list, *ent;
+	u32 timer = 0;
+	u16 i;
+
+	if (!is_static)
+		timer = jiffies_delta_to_clock_t(READ_ONCE(h->expires) - now);
+
+	nest = nla_nest_start(skb, MDBA_MDB_HOST);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, MDBA_MDB_HOSTATTR_ADDRESS, ETH_ALEN, h->addr) ||
+	    nla_put_u8(skb, MDBA_MDB_HOSTATTR_STATE,
+		       is_static ? MDB_PERMANENT : MDB_TEMPORARY) ||
+	    nla_put_u32(skb, MDBA_MDB_HOSTATTR_TIMER, timer) ||
+	    nla_put_u8(skb, MDBA_MDB_HOSTATTR_GROUP_MODE, h->filter_mode))
+		goto cancel;
+
+	if (h->nsrcs) {
+		list = nla_nest_start(skb, MDBA_MDB_HOSTATTR_SRC_LIST);
+		if (!list)
+			goto cancel;
+		for (i = 0; i < h->nsrcs; i++) {
+			ent = nla_nest_start(skb, MDBA_MDB_SRCLIST_ENTRY);
+			if (!ent ||
+			    nla_put(skb, MDBA_MDB_SRCATTR_ADDRESS, asz,
+				    &h->srcs[i]))
+				goto cancel;
+			nla_nest_end(skb, ent);
+		}
+		nla_nest_end(skb, list);
+	}
+	nla_nest_end(skb, nest);
+
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/* Called with multicast_lock held or under RCU. */
+int br_m2u_mdb_fill(struct sk_buff *skb, const struct net_bridge_port_group *pg)
+{
+	size_t asz = br_m2u_addr_size(pg);
+	const struct br_m2u_host *h;
+	unsigned long now = jiffies;
+	struct nlattr *nest;
+
+	if (hlist_empty(&pg->m2u_hosts))
+		return 0;
+
+	nest = nla_nest_start(skb, MDBA_MDB_EATTR_HOSTS);
+	if (!nest)
+		return -EMSGSIZE;
+	hlist_for_each_entry_rcu(h, &pg->m2u_hosts, node,
+				 lockdep_is_held(&pg->key.port->br->multicast_lock)) {
+		if (!br_m2u_host_live(h, now))
+			continue;
+		if (br_m2u_host_fill(skb, h, asz, now)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+
+	return 0;
+}
+
+int br_m2u_mdb_validate(const struct br_mdb_config *cfg,
+			struct nlattr **mdb_attrs,
+			struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = mdb_attrs[MDBE_ATTR_HOST_ADDR];
+	const u8 *addr = nla_data(attr);
+
+	if (!cfg->p) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Per-host entries need a bridge port, not the bridge");
+		return -EINVAL;
+	}
+	if (br_group_is_l2(&cfg->group)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Per-host entries need an IPv4 or IPv6 group");
+		return -EINVAL;
+	}
+	if (!br_multicast_is_star_g(&cfg->group)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Per-host entries cannot have a source");
+		return -EINVAL;
+	}
+	if (mdb_attrs[MDBE_ATTR_GROUP_MODE] || mdb_attrs[MDBE_ATTR_SRC_LIST]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Per-host entries take no filter mode or source list");
+		return -EINVAL;
+	}
+	if (!is_valid_ether_addr(addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "Host address must be a unicast MAC address");
+		return -EINVAL;
+	}
+
+	return 0;
+}
+
+/* Add a static record for CFG's host to PG, a permanent (*, G) EXCLUDE port
+ * group, which from then on delivers per host.
+ */
+int br_m2u_mdb_add(struct net_bridge_port_group *pg,
+		   const struct br_mdb_config *cfg,
+		   struct netlink_ext_ack *extack)
+{
+	struct br_m2u_host *old, *h;
+
+	old = br_m2u_host_find(pg, cfg->host_addr);
+	if (old && (old->flags & BR_M2U_HOST_STATIC)) {
+		if (cfg->nlflags & NLM_F_REPLACE)
+			return 0;
+		NL_SET_ERR_MSG_MOD(extack, "Host already has a permanent entry for this group on this port");
+		return -EEXIST;
+	}
+	if (!old && pg->m2u_nhosts >= BR_M2U_MAX_HOSTS) {
+		NL_SET_ERR_MSG_MOD(extack, "Too many hosts for this group on this port");
+		return -ENOSPC;
+	}
+
+	h = br_m2u_host_alloc(cfg->host_addr, MCAST_EXCLUDE, NULL, 0);
+	if (!h)
+		return -ENOMEM;
+	h->flags = BR_M2U_HOST_STATIC;
+	br_m2u_host_publish(pg, old, h);
+	pg->flags |= MDB_PG_FLAGS_M2U_OWNED;
+
+	return 0;
+}
+
+/* Delete CFG's host record from MP's port group on CFG's port. When the last
+ * permanent host of a port group that exists for them goes, the port group
+ * goes too, or becomes dynamic again if hosts that reported still listen.
+ */
+int br_m2u_mdb_del(struct net_bridge_mdb_entry *mp,
+		   const struct br_mdb_config *cfg,
+		   struct netlink_ext_ack *extack)
+{
+	struct net_bridge *br = mp->br;
+	struct net_bridge_port_group __rcu **pp;
+	struct net_bridge_port_group *pg;
+	unsigned long now = jiffies;
+	struct br_m2u_host *h;
+
+	for (pp = &mp->ports; (pg = mlock_dereference(*pp, br)) != NULL;
+	     pp = &pg->next)
+		if (pg->key.port == cfg->p)
+			break;
+
+	h = pg ? br_m2u_host_find(pg, cfg->host_addr) : NULL;
+	if (!h || !br_m2u_host_live(h, now)) {
+		NL_SET_ERR_MSG_MOD(extack, "Host has no entry for this group on this port");
+		return -ENOENT;
+	}
+
+	br_m2u_host_del(pg, h);
+	br_m2u_purge(pg, now);
+	if (!(pg->flags & MDB_PG_FLAGS_M2U_OWNED))
+		goto notify;
+
+	hlist_for_each_entry(h, &pg->m2u_hosts, node)
+		if (h->flags & BR_M2U_HOST_STATIC)
+			goto notify;
+
+	if (hlist_empty(&pg->m2u_hosts)) {
+		br_multicast_del_pg(mp, pg, pp);
+		return 0;
+	}
+
+	pg->flags &= ~(MDB_PG_FLAGS_PERMANENT | MDB_PG_FLAGS_M2U_OWNED);
+	pg->rt_protocol = RTPROT_KERNEL;
+	mod_timer(&pg->timer,
+		  now + br->multicast_ctx.multicast_membership_interval);
+notify:
+	br_mdb_notify(br->dev, mp, pg, RTM_NEWMDB);
+	return 0;
+}
