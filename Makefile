@@ -9,6 +9,11 @@ KTARBALL     := /usr/src/linux-source-6.12.tar.xz
 KSRC         := $(B)/linux
 KOUT         := $(B)/kbuild
 KOUT_DEBUG   := $(B)/kbuild-debug
+# The unpatched kernel, same config: what upstream does, for comparison.
+KSRC_BASE    := $(B)/linux-base
+KOUT_BASE    := $(B)/kbuild-base
+BZIMAGE_BASE := $(KOUT_BASE)/arch/x86/boot/bzImage
+OUR_TESTS    := $(notdir $(wildcard $(TOP)/selftests/bridge_mcast_to_ucast*.sh))
 BZIMAGE      := $(KOUT)/arch/x86/boot/bzImage
 BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
 KFRAGS       := $(TOP)/kernel/config/m2u.config
@@ -28,7 +33,8 @@ export M2U_IPROUTE2 := $(IPR)/bin
 export M2U_TESTS := $(TESTS)
 
 .PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
-	check check-debug demo shell series clean distclean
+	check check-debug demo shell series clean distclean tree-base \
+	kernel-base check-base
 
 all: build
 
@@ -37,6 +43,8 @@ help:
 	@echo "make check        build, boot once, run upstream's and our selftests"
 	@echo "                  (TESTS=\"a.sh b.sh\" runs only those)"
 	@echo "make check-debug  the same on a KASAN/lockdep/kmemleak kernel"
+	@echo "make check-base   our selftests on the unpatched kernel: they fail"
+	@echo "                  where upstream is wrong"
 	@echo "make shell        interactive shell in the VM, patched tools on PATH"
 	@echo "make build        kernel and iproute2 only"
 	@echo "make series       apply the patch series and run checkpatch.pl --strict"
@@ -68,6 +76,17 @@ kernel: tree $(KOUT)/.config
 	@echo "m2u: building $(BZIMAGE)"
 	@$(MAKE) -s -C $(KSRC) O=$(KOUT) -j$(KJOBS) bzImage
 
+tree-base: versions
+	@$(TOP)/tools/kernel-tree --base $(KTARBALL) $(KSRC_BASE)
+
+$(KOUT_BASE)/.config: $(KFRAGS) | tree-base
+	@echo "m2u: configuring $(KOUT_BASE)"
+	@$(TOP)/tools/kernel-config $(KSRC_BASE) $(KOUT_BASE) $(KFRAGS)
+
+kernel-base: tree-base $(KOUT_BASE)/.config
+	@echo "m2u: building $(BZIMAGE_BASE)"
+	@$(MAKE) -s -C $(KSRC_BASE) O=$(KOUT_BASE) -j$(KJOBS) bzImage
+
 kernel-debug: tree $(KOUT_DEBUG)/.config
 	@echo "m2u: building $(BZIMAGE_DEBUG)"
 	@$(MAKE) -s -C $(KSRC) O=$(KOUT_DEBUG) -j$(KJOBS) bzImage
@@ -86,6 +105,11 @@ check-debug: kernel-debug iproute2
 		-m 4096 -l $(B)/check-debug/console.log -o $(B)/check-debug \
 		-- $(TOP)/tools/run-selftests
 
+check-base: kernel-base iproute2
+	@M2U_TESTS="$(or $(TESTS),$(OUR_TESTS))" $(TOP)/tools/vm-run \
+		-k $(BZIMAGE_BASE) -t $(VM_TIMEOUT) -l $(B)/check-base/console.log \
+		-o $(B)/check-base -- $(TOP)/tools/run-selftests
+
 demo: build
 	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -k $(BZIMAGE) -t 900 \
 		-l $(B)/demo/console.log -- $(TOP)/tools/demo
@@ -98,8 +122,8 @@ series: tree
 	@$(TOP)/tools/checkpatch-series $(KSRC)
 
 clean:
-	rm -rf $(KOUT) $(KOUT_DEBUG) $(IPR)/tree $(IPR)/bin $(B)/vm $(B)/check \
-		$(B)/check-debug $(B)/demo $(B)/shell
+	rm -rf $(KOUT) $(KOUT_DEBUG) $(KOUT_BASE) $(IPR)/tree $(IPR)/bin $(B)/vm \
+		$(B)/check $(B)/check-debug $(B)/check-base $(B)/demo $(B)/shell
 
 distclean:
 	rm -rf $(B)

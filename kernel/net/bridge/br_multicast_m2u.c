@@ -689,7 +689,7 @@ int br_m2u_mdb_add(struct net_bridge_port_group *pg,
 	if (old && (old->flags & BR_M2U_HOST_STATIC)) {
 		if (cfg->nlflags & NLM_F_REPLACE)
 			return 0;
-		NL_SET_ERR_MSG_MOD(extack, "Host already has a permanent entry for this group on this port");
+		NL_SET_ERR_MSG_MOD(extack, "Host already has a permanent entry here");
 		return -EEXIST;
 	}
 	if (!old && pg->m2u_nhosts >= BR_M2U_MAX_HOSTS) {
