@@ -106,7 +106,8 @@ check-debug: kernel-debug iproute2
 		-- $(TOP)/tools/run-selftests
 
 check-base: kernel-base iproute2
-	@M2U_TESTS="$(or $(TESTS),$(OUR_TESTS))" $(TOP)/tools/vm-run \
+	@M2U_BASE=1 M2U_KSRC=$(KSRC_BASE) M2U_TESTS="$(or $(TESTS),$(OUR_TESTS))" \
+		$(TOP)/tools/vm-run \
 		-k $(BZIMAGE_BASE) -t $(VM_TIMEOUT) -l $(B)/check-base/console.log \
 		-o $(B)/check-base -- $(TOP)/tools/run-selftests
 

@@ -78,16 +78,6 @@ m2u_off_baseline()
 	log_test "mcast_to_unicast off: one multicast copy for all stations"
 }
 
-# sta1 and sta2 join GROUP with VERSION; wait until br0 has an entry for each.
-m2u_two_listeners()
-{
-	local ver=$1 grp=$2
-
-	m2u_join 1 $ver $grp
-	m2u_join 2 $ver $grp
-	m2u_mdb_wait $swp2 $grp 2
-}
-
 m2u_join_test()
 {
 	local ver=$1 grp=$2

@@ -10,10 +10,10 @@
 
 ALL_TESTS="
 	m2u_fanout_show
+	m2u_counters
 	m2u_fanout_v4
 	m2u_fanout_v6
 	m2u_fanout_hairpin
-	m2u_counters
 	m2u_counters_off
 	m2u_refusals
 "

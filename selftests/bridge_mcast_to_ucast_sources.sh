@@ -23,6 +23,20 @@ source bridge_m2u_lib.sh
 S4=(unused 192.0.2.101 192.0.2.102 192.0.2.103)
 S6=(unused 2001:db8:2::1 2001:db8:2::2 2001:db8:2::3)
 
+# m2u_src_joins VERSION GROUP SOURCE...: station i joins GROUP INCLUDE
+# (the i-th SOURCE); wait until br0 records them all.
+m2u_src_joins()
+{
+	local ver=$1 grp=$2; shift 2
+	local i=0 s
+
+	for s in "$@"; do
+		i=$((i + 1))
+		m2u_join $i $ver $grp "$s"
+	done
+	m2u_mdb_wait $swp2 $grp $i
+}
+
 # m2u_expect_from SOURCE GROUP N1 N2 N3 NGROUP: H1 sends from SOURCE.
 m2u_expect_from()
 {
@@ -39,9 +53,7 @@ m2u_src_include_test()
 
 	RET=0
 
-	m2u_join 1 $ver $grp "${s[1]}"
-	m2u_join 2 $ver $grp "${s[2]}"
-	m2u_mdb_wait $swp2 $grp 2
+	m2u_src_joins $ver $grp "${s[1]}" "${s[2]}"
 	m2u_expect_from "${s[3]}" $grp 0 0 0 0
 	m2u_expect_from "${s[1]}" $grp $c 0 0 0
 	m2u_expect_from "${s[2]}" $grp 0 $c 0 0
@@ -94,9 +106,7 @@ m2u_src_allow_block()
 
 	RET=0
 
-	m2u_join 1 igmpv3 $grp "${S4[1]}"
-	m2u_join 2 igmpv3 $grp "${S4[2]}"
-	m2u_mdb_wait $swp2 $grp 2
+	m2u_src_joins igmpv3 $grp "${S4[1]}" "${S4[2]}"
 	M2U_RTYPE=5 m2u_join 1 igmpv3 $grp "${S4[2]}"
 	sleep 0.2
 	m2u_expect_from "${S4[2]}" $grp $c $c 0 0
@@ -121,10 +131,7 @@ m2u_src_fanout_test()
 
 	RET=0
 
-	m2u_join 1 $ver $grp "${s[1]}"
-	m2u_join 2 $ver $grp "${s[1]}"
-	m2u_join 3 $ver $grp "${s[2]}"
-	m2u_mdb_wait $swp2 $grp 3
+	m2u_src_joins $ver $grp "${s[1]}" "${s[1]}" "${s[2]}"
 	bridge link set dev $swp2 mcast_to_unicast_fanout 1
 	m2u_expect_from "${s[2]}" $grp 0 0 $c 0
 	m2u_expect_from "${s[1]}" $grp 0 0 0 $c

@@ -27,9 +27,7 @@ m2u_toggle_off_test()
 
 	RET=0
 
-	m2u_join 1 $ver $grp
-	m2u_join 2 $ver $grp
-	m2u_mdb_wait $swp2 $grp 2
+	m2u_two_listeners $ver $grp
 	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT 0 0
 	bridge link set dev $swp2 mcast_to_unicast off
 	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
@@ -56,9 +54,7 @@ m2u_toggle_on_test()
 	RET=0
 
 	bridge link set dev $swp2 mcast_to_unicast off
-	m2u_join 1 $ver $grp
-	m2u_join 2 $ver $grp
-	m2u_mdb_wait $swp2 $grp 2
+	m2u_two_listeners $ver $grp
 	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
 	bridge link set dev $swp2 mcast_to_unicast on
 	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT 0 0
