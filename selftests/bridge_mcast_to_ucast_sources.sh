@@ -114,8 +114,10 @@ m2u_src_allow_block()
 	sleep 0.2
 	m2u_expect_from "${S4[1]}" $grp 0 0 0 0
 	m2u_expect_from "${S4[2]}" $grp $c $c 0 0
-	# Blocking its last source is a leave.
+	# Blocking its last source is a leave. The querier then asks who else
+	# wants that source, and sta2 answers, as a real host would.
 	M2U_RTYPE=6 m2u_join 1 igmpv3 $grp "${S4[2]}"
+	m2u_join 2 igmpv3 $grp "${S4[2]}"
 	m2u_mdb_wait $swp2 $grp 1
 	m2u_expect_from "${S4[2]}" $grp 0 $c 0 0
 
