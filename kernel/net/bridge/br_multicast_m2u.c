@@ -163,25 +163,16 @@ static void br_m2u_purge(struct net_bridge_port_group *pg, unsigned long now)
 			br_m2u_host_del(pg, h);
 }
 
-static bool br_m2u_src_has(const union br_m2u_addr *set, u16 n,
+/* Whether SRC is among the N addresses of ADDR_SIZE bytes at SET, STRIDE
+ * bytes apart: a host's sources or a report's.
+ */
+static bool br_m2u_src_has(const void *set, size_t stride, u16 n,
 			   const void *src, size_t addr_size)
 {
 	u16 i;
 
 	for (i = 0; i < n; i++)
-		if (!memcmp(&set[i], src, addr_size))
-			return true;
-
-	return false;
-}
-
-static bool br_m2u_raw_has(const u8 *srcs, u16 n, const void *src,
-			   size_t addr_size)
-{
-	u16 i;
-
-	for (i = 0; i < n; i++)
-		if (!memcmp(srcs + i * addr_size, src, addr_size))
+		if (!memcmp((const u8 *)set + i * stride, src, addr_size))
 			return true;
 
 	return false;
@@ -220,7 +211,8 @@ static int br_m2u_srcs_merge(const struct br_m2u_host *old, bool old_incl,
 	if (keep_old && old) {
 		for (i = 0; i < old->nsrcs; i++) {
 			if (del_new &&
-			    br_m2u_raw_has(srcs, nsrcs, &old->srcs[i], addr_size))
+			    br_m2u_src_has(srcs, addr_size, nsrcs,
+					   &old->srcs[i], addr_size))
 				continue;
 			out[n++] = old->srcs[i];
 		}
@@ -230,7 +222,7 @@ static int br_m2u_srcs_merge(const struct br_m2u_host *old, bool old_incl,
 		for (i = 0; i < nsrcs; i++) {
 			const u8 *s = srcs + i * addr_size;
 
-			if (br_m2u_src_has(out, n, s, addr_size))
+			if (br_m2u_src_has(out, sizeof(*out), n, s, addr_size))
 				continue;
 			if (n == BR_M2U_MAX_SRCS)
 				return -E2BIG;
@@ -320,14 +312,16 @@ void br_m2u_host_report(struct net_bridge_mcast *brmctx,
 	}
 
 	set = kmalloc_array(BR_M2U_MAX_SRCS, sizeof(*set), GFP_ATOMIC);
-	if (!set)
-		goto any_source;
-	n = br_m2u_srcs_merge(old, old_incl, type, srcs, nsrcs, addr_size, set);
+	n = set ? br_m2u_srcs_merge(old, old_incl, type, srcs, nsrcs,
+				    addr_size, set) : -ENOMEM;
 	if (n < 0) {
-		/* Too many to track: err towards delivery. */
-		if (incl)
-			goto any_source;
-		n = BR_M2U_MAX_SRCS;
+		/* Too many to track, or no memory: err towards delivery. */
+		if (incl || !set) {
+			incl = false;
+			n = 0;
+		} else {
+			n = BR_M2U_MAX_SRCS;
+		}
 	}
 
 	if (incl && !n) {
@@ -357,20 +351,6 @@ void br_m2u_host_report(struct net_bridge_mcast *brmctx,
 	br_m2u_host_publish(pg, old, h);
 out:
 	kfree(set);
-	return;
-
-any_source:
-	kfree(set);
-	set = NULL;
-	if (!old && pg->m2u_nhosts >= BR_M2U_MAX_HOSTS) {
-		pg->m2u_overflow = true;
-		return;
-	}
-	h = br_m2u_host_alloc(addr, MCAST_EXCLUDE, NULL, 0);
-	if (!h)
-		return;
-	h->expires = now + brmctx->multicast_membership_interval;
-	br_m2u_host_publish(pg, old, h);
 }
 
 struct net_bridge_port_group *
