@@ -23,6 +23,7 @@
 #include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/skbuff.h>
+#include <linux/skbuff_ref.h>
 #include <linux/slab.h>
 #include <net/netlink.h>
 
@@ -153,14 +154,24 @@ void br_m2u_pg_flush(struct net_bridge_port_group *pg)
 	pg->m2u_overflow = false;
 }
 
-static void br_m2u_purge(struct net_bridge_port_group *pg, unsigned long now)
+/* Drop PG's expired records, and find the record of ADDR among the others
+ * (ADDR may be NULL): one walk.
+ */
+static struct br_m2u_host *
+br_m2u_purge_find(struct net_bridge_port_group *pg, const unsigned char *addr,
+		  unsigned long now)
 {
-	struct br_m2u_host *h;
+	struct br_m2u_host *h, *found = NULL;
 	struct hlist_node *tmp;
 
-	hlist_for_each_entry_safe(h, tmp, &pg->m2u_hosts, node)
+	hlist_for_each_entry_safe(h, tmp, &pg->m2u_hosts, node) {
 		if (!br_m2u_host_live(h, now))
 			br_m2u_host_del(pg, h);
+		else if (addr && !found && ether_addr_equal(h->addr, addr))
+			found = h;
+	}
+
+	return found;
 }
 
 /* Whether SRC is among the N addresses of ADDR_SIZE bytes at SET, STRIDE
@@ -288,8 +299,7 @@ void br_m2u_host_report(struct net_bridge_mcast *brmctx,
 	    !is_valid_ether_addr(addr))
 		return;
 
-	br_m2u_purge(pg, now);
-	old = br_m2u_host_find(pg, addr);
+	old = br_m2u_purge_find(pg, addr, now);
 	if (old && (old->flags & BR_M2U_HOST_STATIC))
 		return;
 	old_incl = !old || old->filter_mode == MCAST_INCLUDE;
@@ -311,9 +321,15 @@ void br_m2u_host_report(struct net_bridge_mcast *brmctx,
 		return;
 	}
 
-	set = kmalloc_array(BR_M2U_MAX_SRCS, sizeof(*set), GFP_ATOMIC);
-	n = set ? br_m2u_srcs_merge(old, old_incl, type, srcs, nsrcs,
-				    addr_size, set) : -ENOMEM;
+	/* No sources on either side, as for every IGMPv2/MLDv1 report: no
+	 * set to build.
+	 */
+	n = 0;
+	if (nsrcs || (old && old->nsrcs)) {
+		set = kmalloc_array(BR_M2U_MAX_SRCS, sizeof(*set), GFP_ATOMIC);
+		n = set ? br_m2u_srcs_merge(old, old_incl, type, srcs, nsrcs,
+					    addr_size, set) : -ENOMEM;
+	}
 	if (n < 0) {
 		/* Too many to track, or no memory: err towards delivery. */
 		if (incl || !set) {
@@ -332,7 +348,8 @@ void br_m2u_host_report(struct net_bridge_mcast *brmctx,
 	}
 
 	if (old && old->filter_mode == (incl ? MCAST_INCLUDE : MCAST_EXCLUDE) &&
-	    old->nsrcs == n && !memcmp(old->srcs, set, n * sizeof(*set))) {
+	    old->nsrcs == n &&
+	    (!n || !memcmp(old->srcs, set, n * sizeof(*set)))) {
 		WRITE_ONCE(old->expires,
 			   now + brmctx->multicast_membership_interval);
 		goto out;
@@ -382,8 +399,7 @@ bool br_m2u_host_leave(struct net_bridge_mdb_entry *mp,
 	if (!pg)
 		return false;
 
-	br_m2u_purge(pg, now);
-	h = br_m2u_host_find(pg, addr);
+	h = br_m2u_purge_find(pg, addr, now);
 	if (h && !(h->flags & BR_M2U_HOST_STATIC))
 		br_m2u_host_del(pg, h);
 
@@ -450,10 +466,113 @@ static bool br_m2u_host_receives(const struct br_m2u_host *h,
 	return br_m2u_host_live(h, now) && br_m2u_host_wants(h, skb, proto);
 }
 
+/* Bytes at the start of a frame that each unicast copy gets in a head of its
+ * own: the Ethernet, VLAN, IP and UDP headers, which the copy's way out may
+ * rewrite, its destination address first of all. The rest can be shared.
+ */
+#define BR_M2U_OWN_HLEN		128
+/* Fewer shared bytes than this are not worth the detour. */
+#define BR_M2U_SHARE_MIN	256
+
+/* Make a frame whose unicast copies share its payload: SKB's headers and
+ * metadata in a head of its own, and its payload in page fragments, the
+ * linear part copied into one once. Copying the result with pskb_copy()
+ * duplicates only the headers, however long the payload. Returns NULL when
+ * that is not possible or not worth it: the copies are then made of SKB
+ * whole, one by one. SKB's data starts at its network header.
+ */
+static struct sk_buff *br_m2u_share(const struct net_bridge_port *p,
+				    struct sk_buff *skb)
+{
+	const struct skb_shared_info *si = skb_shinfo(skb);
+	unsigned int hlen = BR_M2U_OWN_HLEN + ETH_HLEN;
+	unsigned int headlen = skb_headlen(skb) + ETH_HLEN;
+	unsigned int headroom = skb_headroom(skb) - ETH_HLEN;
+	struct skb_shared_info *ti;
+	struct sk_buff *t;
+	struct page *page;
+	unsigned int i;
+	void *buf;
+
+	/* A device without scatter-gather would linearize every copy. */
+	if (!(READ_ONCE(p->dev->features) & NETIF_F_SG))
+		return NULL;
+	/* skb_checksum_help() writes the checksum into the head. */
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		int end = skb_checksum_start_offset(skb) + ETH_HLEN +
+			  skb->csum_offset + sizeof(__sum16);
+
+		if (end > (int)hlen)
+			hlen = end;
+	}
+	if (headlen < hlen + BR_M2U_SHARE_MIN ||
+	    si->nr_frags >= MAX_SKB_FRAGS || skb_has_frag_list(skb) ||
+	    skb_zcopy(skb))
+		return NULL;
+
+	t = alloc_skb(headroom + hlen, GFP_ATOMIC);
+	if (!t)
+		return NULL;
+	buf = netdev_alloc_frag(headlen - hlen);
+	if (!buf) {
+		kfree_skb(t);
+		return NULL;
+	}
+
+	skb_reserve(t, headroom);
+	skb_put_data(t, skb->data - ETH_HLEN, hlen);
+	memcpy(buf, skb->data - ETH_HLEN + hlen, headlen - hlen);
+	page = virt_to_head_page(buf);
+	ti = skb_shinfo(t);
+	skb_frag_fill_page_desc(&ti->frags[0], page, buf - page_address(page),
+				headlen - hlen);
+	for (i = 0; i < si->nr_frags; i++) {
+		ti->frags[i + 1] = si->frags[i];
+		skb_frag_ref(skb, i);
+	}
+	ti->nr_frags = si->nr_frags + 1;
+	ti->flags |= si->flags & SKBFL_SHARED_FRAG;
+	t->len = skb->len + ETH_HLEN;
+	t->data_len = t->len - hlen;
+	t->truesize += t->data_len;
+	/* Same headroom: the header offsets carry over as they are. */
+	skb_copy_header(t, skb);
+	__skb_pull(t, ETH_HLEN);
+
+	return t;
+}
+
+/* Send to P one unicast copy of SKB (data at its network header) for ADDR:
+ * a copy with a head of its own or, with OWN, SKB itself.
+ */
+static int br_m2u_xmit(struct net_bridge_port *p, struct sk_buff *skb,
+		       const unsigned char *addr, bool local_orig, bool own)
+{
+	struct sk_buff *nskb = skb;
+
+	if (!own) {
+		__skb_push(skb, ETH_HLEN);
+		nskb = pskb_copy(skb, GFP_ATOMIC);
+		__skb_pull(skb, ETH_HLEN);
+		if (!nskb) {
+			DEV_STATS_INC(BR_INPUT_SKB_CB(skb)->brdev, tx_dropped);
+			return -ENOMEM;
+		}
+		__skb_pull(nskb, ETH_HLEN);
+	}
+	memcpy(eth_hdr(nskb)->h_dest, addr, ETH_ALEN);
+	br_m2u_forward(p, nskb, local_orig);
+
+	return 0;
+}
+
 /* Deliver SKB per host to PG's port, which converts and may send it (see
  * should_deliver()). Returns false when the port must get one multicast copy
  * instead: for an entry added for the whole port, past the fanout limit, and
  * when the hosts are too many to be recorded. Called under RCU.
+ *
+ * With more than one host, the copies share the payload (br_m2u_share()):
+ * it is copied once per frame, not once per host.
  */
 bool br_m2u_flood(struct net_bridge_port_group *pg, struct sk_buff *skb,
 		  bool local_orig)
@@ -464,9 +583,12 @@ bool br_m2u_flood(struct net_bridge_port_group *pg, struct sk_buff *skb,
 	__be16 proto = pg->key.addr.proto;
 	struct net_bridge_port_group *star;
 	bool hairpin = skb->dev == p->dev;
+	const unsigned char *to = NULL;
+	struct sk_buff *shared = NULL;
 	unsigned long now = jiffies;
 	struct br_m2u_stats *stats;
 	struct br_m2u_host *h;
+	bool tried = false;
 	u32 fanout;
 
 	star = br_m2u_star_pg_rcu(pg);
@@ -492,6 +614,10 @@ bool br_m2u_flood(struct net_bridge_port_group *pg, struct sk_buff *skb,
 		}
 	}
 
+	/* Each host's copy is sent once the next host is known, so that the
+	 * payload is shared only when there are two copies or more, and the
+	 * last copy can be the shared frame itself.
+	 */
 	hlist_for_each_entry_rcu(h, &star->m2u_hosts, node) {
 		if (!br_m2u_host_receives(h, skb, proto, now))
 			continue;
@@ -500,7 +626,21 @@ bool br_m2u_flood(struct net_bridge_port_group *pg, struct sk_buff *skb,
 			echo++;
 			continue;
 		}
-		if (br_m2u_xmit_copy(p, skb, h->addr, local_orig))
+		if (to) {
+			if (!tried) {
+				shared = br_m2u_share(p, skb);
+				tried = true;
+			}
+			if (br_m2u_xmit(p, shared ?: skb, to, local_orig,
+					false))
+				drops++;
+			else
+				copies++;
+		}
+		to = h->addr;
+	}
+	if (to) {
+		if (br_m2u_xmit(p, shared ?: skb, to, local_orig, shared))
 			drops++;
 		else
 			copies++;
@@ -713,7 +853,7 @@ int br_m2u_mdb_del(struct net_bridge_mdb_entry *mp,
 	}
 
 	br_m2u_host_del(pg, h);
-	br_m2u_purge(pg, now);
+	br_m2u_purge_find(pg, NULL, now);
 	if (!(pg->flags & MDB_PG_FLAGS_M2U_OWNED))
 		goto notify;
 

@@ -81,8 +81,8 @@ void br_m2u_pg_flush(struct net_bridge_port_group *pg);
 bool br_m2u_flood(struct net_bridge_port_group *pg, struct sk_buff *skb,
 		  bool local_orig);
 /* br_forward.c */
-int br_m2u_xmit_copy(struct net_bridge_port *p, struct sk_buff *skb,
-		     const unsigned char *addr, bool local_orig);
+void br_m2u_forward(const struct net_bridge_port *p, struct sk_buff *skb,
+		    bool local_orig);
 
 size_t br_m2u_mdb_size(const struct net_bridge_port_group *pg);
 int br_m2u_mdb_fill(struct sk_buff *skb,
