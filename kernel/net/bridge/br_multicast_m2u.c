@@ -732,16 +732,27 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* Called with multicast_lock held or under RCU. */
-int br_m2u_mdb_fill(struct sk_buff *skb, const struct net_bridge_port_group *pg)
+/* Put PG's live hosts into SKB. With HOSTS NULL, all of them or nothing
+ * (-EMSGSIZE). For a dump, HOSTS is how many to skip, those that an earlier
+ * message carried: as many as fit go in, and HOSTS becomes the number to
+ * skip in the next message, or 0 once the list is complete. A host list
+ * longer than a message can hold (about 800 hosts without sources) is thus
+ * split over several messages, each repeating the port group's entry.
+ * -EMSGSIZE only when not even one host fits.
+ *
+ * Called with multicast_lock held or under RCU.
+ */
+int br_m2u_mdb_fill(struct sk_buff *skb, const struct net_bridge_port_group *pg,
+		    unsigned int *hosts)
 {
+	unsigned int skip = hosts ? *hosts : 0, i = 0;
 	size_t asz = br_m2u_addr_size(pg);
 	const struct br_m2u_host *h;
 	unsigned long now = jiffies;
 	struct nlattr *nest;
 
 	if (hlist_empty(&pg->m2u_hosts))
-		return 0;
+		goto done;
 
 	nest = nla_nest_start(skb, MDBA_MDB_EATTR_HOSTS);
 	if (!nest)
@@ -750,12 +761,22 @@ int br_m2u_mdb_fill(struct sk_buff *skb, const struct net_bridge_port_group *pg)
 				 lockdep_is_held(&pg->key.port->br->multicast_lock)) {
 		if (!br_m2u_host_live(h, now))
 			continue;
+		if (i++ < skip)
+			continue;
 		if (br_m2u_host_fill(skb, h, asz, now)) {
-			nla_nest_cancel(skb, nest);
-			return -EMSGSIZE;
+			if (!hosts || i - 1 == skip) {
+				nla_nest_cancel(skb, nest);
+				return -EMSGSIZE;
+			}
+			nla_nest_end(skb, nest);
+			*hosts = i - 1;
+			return 0;
 		}
 	}
 	nla_nest_end(skb, nest);
+done:
+	if (hosts)
+		*hosts = 0;
 
 	return 0;
 }

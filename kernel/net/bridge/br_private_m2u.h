@@ -85,8 +85,8 @@ void br_m2u_forward(const struct net_bridge_port *p, struct sk_buff *skb,
 		    bool local_orig);
 
 size_t br_m2u_mdb_size(const struct net_bridge_port_group *pg);
-int br_m2u_mdb_fill(struct sk_buff *skb,
-		    const struct net_bridge_port_group *pg);
+int br_m2u_mdb_fill(struct sk_buff *skb, const struct net_bridge_port_group *pg,
+		    unsigned int *hosts);
 int br_m2u_mdb_validate(const struct br_mdb_config *cfg,
 			struct nlattr **mdb_attrs,
 			struct netlink_ext_ack *extack);
