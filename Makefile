@@ -16,6 +16,7 @@ BZIMAGE_BASE := $(KOUT_BASE)/arch/x86/boot/bzImage
 OUR_TESTS    := $(notdir $(wildcard $(TOP)/selftests/bridge_mcast_to_ucast*.sh))
 BZIMAGE      := $(KOUT)/arch/x86/boot/bzImage
 BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
+BENCH_SEND   := $(B)/bench/m2u-send
 KFRAGS       := $(TOP)/kernel/config/m2u.config
 KFRAGS_DEBUG := $(KFRAGS) $(TOP)/kernel/config/debug.config
 # Debian serves the source of this iproute2 only (bookworm); the backports'
@@ -34,7 +35,7 @@ export M2U_TESTS := $(TESTS)
 
 .PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
 	check check-debug demo shell series clean distclean tree-base \
-	kernel-base check-base
+	kernel-base check-base bench
 
 all: build
 
@@ -46,6 +47,8 @@ help:
 	@echo "make check-base   our selftests on the unpatched kernel: they fail"
 	@echo "                  where upstream is wrong"
 	@echo "make shell        interactive shell in the VM, patched tools on PATH"
+	@echo "make bench        benchmark the unpatched kernel against ours, one vCPU:"
+	@echo "                  docs/results.md (BENCH_REPS=5; BENCH_QUICK=1 smoke run)"
 	@echo "make build        kernel and iproute2 only"
 	@echo "make series       apply the patch series and run checkpatch.pl --strict"
 	@echo "make deps         install missing Debian packages"
@@ -119,12 +122,21 @@ shell: build
 	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -i -k $(BZIMAGE) -t 86400 \
 		-l $(B)/shell/console.log -- /bin/bash --rcfile $(TOP)/tools/vm-shellrc -i
 
+# The benchmark's traffic source; the VM runs it from the host's filesystem.
+$(BENCH_SEND): $(TOP)/tools/bench/m2u-send.c
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -o $@ $<
+
+bench: kernel kernel-base iproute2 $(BENCH_SEND)
+	@$(TOP)/tools/bench/run
+
 series: tree
 	@$(TOP)/tools/checkpatch-series $(KSRC)
 
 clean:
 	rm -rf $(KOUT) $(KOUT_DEBUG) $(KOUT_BASE) $(IPR)/tree $(IPR)/bin $(B)/vm \
-		$(B)/check $(B)/check-debug $(B)/check-base $(B)/demo $(B)/shell
+		$(B)/check $(B)/check-debug $(B)/check-base $(B)/demo $(B)/shell \
+		$(B)/bench
 
 distclean:
 	rm -rf $(B)
