@@ -484,10 +484,10 @@ static bool br_m2u_host_receives(const struct br_m2u_host *h,
 static struct sk_buff *br_m2u_share(const struct net_bridge_port *p,
 				    struct sk_buff *skb)
 {
+	unsigned int headroom = skb_headroom(skb) - ETH_HLEN;
+	unsigned int headlen = skb_headlen(skb) + ETH_HLEN;
 	const struct skb_shared_info *si = skb_shinfo(skb);
 	unsigned int hlen = BR_M2U_OWN_HLEN + ETH_HLEN;
-	unsigned int headlen = skb_headlen(skb) + ETH_HLEN;
-	unsigned int headroom = skb_headroom(skb) - ETH_HLEN;
 	struct skb_shared_info *ti;
 	struct sk_buff *t;
 	struct page *page;
