@@ -20,11 +20,14 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/skbuff.h>
 #include <linux/skbuff_ref.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
+#include <net/mld.h>
 #include <net/netlink.h>
 
 #include "br_private.h"
@@ -45,7 +48,7 @@ void br_m2u_port_fini(struct net_bridge_port *p)
 
 static void br_m2u_stats_get(const struct net_bridge_port *p,
 			     u64 *converted, u64 *copies, u64 *fallback,
-			     u64 *echo, u64 *drops)
+			     u64 *echo, u64 *drops, u64 *queries)
 {
 	int cpu;
 
@@ -54,12 +57,13 @@ static void br_m2u_stats_get(const struct net_bridge_port *p,
 	*fallback = 0;
 	*echo = 0;
 	*drops = 0;
+	*queries = 0;
 	if (!p->m2u_stats)
 		return;
 
 	for_each_possible_cpu(cpu) {
 		const struct br_m2u_stats *s = per_cpu_ptr(p->m2u_stats, cpu);
-		u64 c, n, f, e, d;
+		u64 c, n, f, e, d, q;
 		unsigned int start;
 
 		do {
@@ -69,6 +73,7 @@ static void br_m2u_stats_get(const struct net_bridge_port *p,
 			f = u64_stats_read(&s->fanout_fallback);
 			e = u64_stats_read(&s->echo_skipped);
 			d = u64_stats_read(&s->alloc_drops);
+			q = u64_stats_read(&s->query_copies);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 
 		*converted += c;
@@ -76,6 +81,7 @@ static void br_m2u_stats_get(const struct net_bridge_port *p,
 		*fallback += f;
 		*echo += e;
 		*drops += d;
+		*queries += q;
 	}
 }
 
@@ -83,19 +89,20 @@ size_t br_m2u_port_info_size(void)
 {
 	return nla_total_size(sizeof(u32))	/* ..._MCAST_TO_UCAST_FANOUT */
 		+ nla_total_size(0)		/* ..._MCAST_TO_UCAST_STATS */
-		+ 5 * nla_total_size_64bit(sizeof(u64));
+		+ 6 * nla_total_size_64bit(sizeof(u64));
 }
 
 int br_m2u_port_fill(struct sk_buff *skb, const struct net_bridge_port *p)
 {
-	u64 converted, copies, fallback, echo, drops;
+	u64 converted, copies, fallback, echo, drops, queries;
 	struct nlattr *nest;
 
 	if (nla_put_u32(skb, IFLA_BRPORT_MCAST_TO_UCAST_FANOUT,
 			READ_ONCE(p->m2u_fanout)))
 		return -EMSGSIZE;
 
-	br_m2u_stats_get(p, &converted, &copies, &fallback, &echo, &drops);
+	br_m2u_stats_get(p, &converted, &copies, &fallback, &echo, &drops,
+			 &queries);
 	nest = nla_nest_start(skb, IFLA_BRPORT_MCAST_TO_UCAST_STATS);
 	if (!nest)
 		return -EMSGSIZE;
@@ -108,6 +115,8 @@ int br_m2u_port_fill(struct sk_buff *skb, const struct net_bridge_port *p)
 	    nla_put_u64_64bit(skb, IFLA_BRPORT_M2U_STATS_ECHO_SKIPPED, echo,
 			      IFLA_BRPORT_M2U_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, IFLA_BRPORT_M2U_STATS_ALLOC_DROPS, drops,
+			      IFLA_BRPORT_M2U_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, IFLA_BRPORT_M2U_STATS_QUERY_COPIES, queries,
 			      IFLA_BRPORT_M2U_STATS_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -657,6 +666,177 @@ bool br_m2u_flood(struct net_bridge_port_group *pg, struct sk_buff *skb,
 	}
 
 	return true;
+}
+
+/* Listeners a query is copied to at most, after duplicates are removed. */
+#define BR_M2U_QUERY_MAX	256
+
+/* Whether SKB (an IGMP or MLD message of TYPE, transport header set) is a
+ * query, and if so the group it asks about in GRP: zero for a general query.
+ */
+static bool br_m2u_query_group(const struct sk_buff *skb, u8 type,
+			       struct br_ip *grp)
+{
+	memset(grp, 0, sizeof(*grp));
+	if (type == IGMP_HOST_MEMBERSHIP_QUERY) {
+		grp->proto = htons(ETH_P_IP);
+		grp->dst.ip4 = igmp_hdr(skb)->group;
+		return true;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (type == ICMPV6_MGM_QUERY) {
+		grp->proto = htons(ETH_P_IPV6);
+		grp->dst.ip6 = ((struct mld_msg *)skb_transport_header(skb))->mld_mca;
+		return true;
+	}
+#endif
+	return false;
+}
+
+static bool br_m2u_query_match(const struct net_bridge_port_group *pg,
+			       const struct br_ip *grp, int vid)
+{
+	const struct br_ip *key = &pg->key.addr;
+
+	if (key->proto != grp->proto || !br_multicast_is_star_g(key))
+		return false;
+	if (vid >= 0 && key->vid != vid)
+		return false;
+	if (grp->proto == htons(ETH_P_IP))
+		return !grp->dst.ip4 || key->dst.ip4 == grp->dst.ip4;
+#if IS_ENABLED(CONFIG_IPV6)
+	return ipv6_addr_any(&grp->dst.ip6) ||
+	       ipv6_addr_equal(&key->dst.ip6, &grp->dst.ip6);
+#else
+	return false;
+#endif
+}
+
+/* Collect in ADDRS (room for BR_M2U_QUERY_MAX) the hosts behind P that a
+ * query about GRP concerns: each live listener of the family, or of the
+ * group for a group-specific query, once. Called under RCU.
+ */
+static unsigned int br_m2u_query_hosts(const struct net_bridge_port *p,
+				       const struct br_ip *grp, int vid,
+				       const unsigned char *skip, u8 *addrs)
+{
+	const struct net_bridge_port_group *pg;
+	unsigned long now = jiffies;
+	const struct br_m2u_host *h;
+	unsigned int n = 0, i;
+
+	hlist_for_each_entry_rcu(pg, &p->mglist, mglist) {
+		if (!br_m2u_query_match(pg, grp, vid))
+			continue;
+		hlist_for_each_entry_rcu(h, &pg->m2u_hosts, node) {
+			if (!br_m2u_host_live(h, now) ||
+			    (skip && ether_addr_equal(h->addr, skip)))
+				continue;
+			for (i = 0; i < n; i++)
+				if (ether_addr_equal(&addrs[i * ETH_ALEN],
+						     h->addr))
+					break;
+			if (i < n)
+				continue;
+			if (n == BR_M2U_QUERY_MAX)
+				return n;
+			ether_addr_copy(&addrs[n++ * ETH_ALEN], h->addr);
+		}
+	}
+
+	return n;
+}
+
+/* Send to P one unicast copy of the query SKB (data at its network header)
+ * per listener that it concerns, beside the multicast query itself, which
+ * the caller still sends: a host the bridge does not know yet, or no longer
+ * knows, must hear queries too. OWN: the bridge's own query, sent as from the
+ * bridge; otherwise SKB is being flooded (local_orig as br_flood()). A port
+ * with more listeners than its fanout limit gets no copies.
+ */
+static void br_m2u_query_copies(struct net_bridge_port *p,
+				struct sk_buff *skb, u8 type, int vid,
+				bool own, bool local_orig)
+{
+	const unsigned char *skip = NULL;
+	unsigned int n, i, copies = 0;
+	struct br_m2u_stats *stats;
+	struct sk_buff *nskb;
+	struct br_ip grp;
+	u32 fanout;
+	u8 *addrs;
+
+	if (!br_m2u_query_group(skb, type, &grp))
+		return;
+	if (!is_multicast_ether_addr(eth_hdr(skb)->h_dest))
+		return;
+
+	addrs = kmalloc_array(BR_M2U_QUERY_MAX, ETH_ALEN, GFP_ATOMIC);
+	if (!addrs)
+		return;
+	/* A querier behind P itself, heard back through hairpin mode. */
+	if (!own && skb->dev == p->dev)
+		skip = eth_hdr(skb)->h_source;
+
+	rcu_read_lock();
+	n = br_m2u_query_hosts(p, &grp, vid, skip, addrs);
+	rcu_read_unlock();
+
+	stats = this_cpu_ptr(p->m2u_stats);
+	fanout = READ_ONCE(p->m2u_fanout);
+	if (fanout && n > fanout) {
+		u64_stats_update_begin(&stats->syncp);
+		u64_stats_inc(&stats->fanout_fallback);
+		u64_stats_update_end(&stats->syncp);
+		goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		__skb_push(skb, ETH_HLEN);
+		nskb = pskb_copy(skb, GFP_ATOMIC);
+		__skb_pull(skb, ETH_HLEN);
+		if (!nskb)
+			break;
+		__skb_pull(nskb, ETH_HLEN);
+		ether_addr_copy(eth_hdr(nskb)->h_dest, &addrs[i * ETH_ALEN]);
+		copies++;
+		if (own) {
+			nskb->dev = p->dev;
+			NF_HOOK(NFPROTO_BRIDGE, NF_BR_LOCAL_OUT, dev_net(p->dev),
+				NULL, nskb, NULL, nskb->dev,
+				br_dev_queue_push_xmit);
+		} else {
+			br_m2u_forward(p, nskb, local_orig);
+		}
+	}
+
+	u64_stats_update_begin(&stats->syncp);
+	u64_stats_add(&stats->query_copies, copies);
+	u64_stats_add(&stats->alloc_drops, n - copies);
+	u64_stats_update_end(&stats->syncp);
+out:
+	kfree(addrs);
+}
+
+/* br_flood(): SKB goes to P by flooding, in VLAN VID. */
+void br_m2u_query_flood(struct net_bridge_port *p, struct sk_buff *skb,
+			u16 vid, bool local_orig)
+{
+	u8 type = BR_INPUT_SKB_CB(skb)->igmp;
+
+	if (type)
+		br_m2u_query_copies(p, skb, type, vid, false, local_orig);
+}
+
+/* __br_multicast_send_query(): the bridge's own query of TYPE leaves via P.
+ * Its VLAN is the context's one with per-VLAN snooping; without, any.
+ */
+void br_m2u_query_send(struct net_bridge_mcast *brmctx,
+		       struct net_bridge_port *p, struct sk_buff *skb, u8 type)
+{
+	int vid = br_multicast_ctx_is_vlan(brmctx) ? brmctx->vlan->vid : -1;
+
+	br_m2u_query_copies(p, skb, type, vid, true, false);
 }
 
 static size_t br_m2u_host_size(const struct br_m2u_host *h, size_t addr_size)

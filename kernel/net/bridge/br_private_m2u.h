@@ -52,6 +52,7 @@ struct br_m2u_stats {
 	u64_stats_t		fanout_fallback;
 	u64_stats_t		echo_skipped;
 	u64_stats_t		alloc_drops;
+	u64_stats_t		query_copies;
 	struct u64_stats_sync	syncp;
 };
 
@@ -80,6 +81,10 @@ void br_m2u_pg_flush(struct net_bridge_port_group *pg);
 
 bool br_m2u_flood(struct net_bridge_port_group *pg, struct sk_buff *skb,
 		  bool local_orig);
+void br_m2u_query_flood(struct net_bridge_port *p, struct sk_buff *skb,
+			u16 vid, bool local_orig);
+void br_m2u_query_send(struct net_bridge_mcast *brmctx,
+		       struct net_bridge_port *p, struct sk_buff *skb, u8 type);
 /* br_forward.c */
 void br_m2u_forward(const struct net_bridge_port *p, struct sk_buff *skb,
 		    bool local_orig);
