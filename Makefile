@@ -17,6 +17,7 @@ OUR_TESTS    := $(notdir $(wildcard $(TOP)/selftests/bridge_mcast_to_ucast*.sh))
 BZIMAGE      := $(KOUT)/arch/x86/boot/bzImage
 BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
 BENCH_SEND   := $(B)/bench/m2u-send
+MEDIUM       := $(B)/wifi/m2u-medium
 KFRAGS       := $(TOP)/kernel/config/m2u.config
 KFRAGS_DEBUG := $(KFRAGS) $(TOP)/kernel/config/debug.config
 # Debian serves the source of this iproute2 only (bookworm); the backports'
@@ -35,7 +36,7 @@ export M2U_TESTS := $(TESTS)
 
 .PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
 	check check-debug demo shell series clean distclean tree-base \
-	kernel-base check-base bench
+	kernel-base check-base bench bench-wifi medium
 
 all: build
 
@@ -49,7 +50,11 @@ help:
 	@echo "make shell        interactive shell in the VM, patched tools on PATH"
 	@echo "make bench        benchmark the unpatched kernel against ours, one vCPU:"
 	@echo "                  docs/results.md (BENCH_REPS=5; BENCH_QUICK=1 smoke run)"
-	@echo "make build        kernel and iproute2 only"
+	@echo "make bench-wifi   delivery, airtime and membership on simulated lossy"
+	@echo "                  Wi-Fi, mcast_to_unicast off/on: docs/results.md"
+	@echo "                  (BENCH_WIFI_FRAMES=2000; BENCH_WIFI_QUICK=1 smoke run)"
+	@echo "make build        kernel, iproute2 and the Wi-Fi medium only"
+	@echo "make medium       build/wifi/m2u-medium (simulated Wi-Fi for hwsim)"
 	@echo "make series       apply the patch series and run checkpatch.pl --strict"
 	@echo "make deps         install missing Debian packages"
 	@echo "make clean        remove build outputs, keep unpacked sources"
@@ -97,7 +102,14 @@ kernel-debug: tree $(KOUT_DEBUG)/.config
 iproute2: versions
 	@$(TOP)/tools/iproute2-build $(IPR_VERSION) $(IPR)
 
-build: kernel iproute2
+build: kernel iproute2 medium
+
+# The simulated Wi-Fi medium for mac80211_hwsim (tools/wifi).
+medium: $(MEDIUM)
+
+$(MEDIUM): $(TOP)/tools/wifi/m2u-medium.c | deps
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -o $@ $< -lmnl
 
 check: build
 	@$(TOP)/tools/vm-run -k $(BZIMAGE) -t $(VM_TIMEOUT) -l $(B)/check/console.log \
@@ -130,13 +142,26 @@ $(BENCH_SEND): $(TOP)/tools/bench/m2u-send.c
 bench: kernel kernel-base iproute2 $(BENCH_SEND)
 	@$(TOP)/tools/bench/run
 
+# The Wi-Fi benchmark (tools/wifi/bench-wifi in the VM, CSV in
+# build/bench-wifi), then its report into docs/.
+BENCH_WIFI_ENV := $(foreach v,BENCH_WIFI_QUICK BENCH_WIFI_FRAMES BENCH_WIFI_RATE \
+	BENCH_WIFI_AIR_FRAMES BENCH_WIFI_AIR_LOSS BENCH_WIFI_LOSSES BENCH_WIFI_QI \
+	BENCH_WIFI_INTERVALS WIFI_SEED,$(if $($(v)),$(v)="$($(v))"))
+
+bench-wifi: build
+	@rm -rf $(B)/bench-wifi && mkdir -p $(B)/bench-wifi
+	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -k $(BZIMAGE) -t 3600 \
+		-l $(B)/bench-wifi/console.log -o $(B)/bench-wifi \
+		-- /usr/bin/env $(BENCH_WIFI_ENV) $(TOP)/tools/wifi/bench-wifi
+	@$(TOP)/tools/wifi/bench-wifi-report $(B)/bench-wifi $(TOP)/docs
+
 series: tree
 	@$(TOP)/tools/checkpatch-series $(KSRC)
 
 clean:
 	rm -rf $(KOUT) $(KOUT_DEBUG) $(KOUT_BASE) $(IPR)/tree $(IPR)/bin $(B)/vm \
 		$(B)/check $(B)/check-debug $(B)/check-base $(B)/demo $(B)/shell \
-		$(B)/bench
+		$(B)/bench $(B)/bench-wifi $(B)/wifi
 
 distclean:
 	rm -rf $(B)
