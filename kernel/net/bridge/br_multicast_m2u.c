@@ -551,23 +551,33 @@ static struct sk_buff *br_m2u_share(const struct net_bridge_port *p,
 	return t;
 }
 
+/* A copy of SKB (data at its network header) with a head of its own, where
+ * the Ethernet header may be rewritten; NULL without memory.
+ */
+static struct sk_buff *br_m2u_copy(struct sk_buff *skb)
+{
+	struct sk_buff *nskb;
+
+	__skb_push(skb, ETH_HLEN);
+	nskb = pskb_copy(skb, GFP_ATOMIC);
+	__skb_pull(skb, ETH_HLEN);
+	if (nskb)
+		__skb_pull(nskb, ETH_HLEN);
+
+	return nskb;
+}
+
 /* Send to P one unicast copy of SKB (data at its network header) for ADDR:
  * a copy with a head of its own or, with OWN, SKB itself.
  */
 static int br_m2u_xmit(struct net_bridge_port *p, struct sk_buff *skb,
 		       const unsigned char *addr, bool local_orig, bool own)
 {
-	struct sk_buff *nskb = skb;
+	struct sk_buff *nskb = own ? skb : br_m2u_copy(skb);
 
-	if (!own) {
-		__skb_push(skb, ETH_HLEN);
-		nskb = pskb_copy(skb, GFP_ATOMIC);
-		__skb_pull(skb, ETH_HLEN);
-		if (!nskb) {
-			DEV_STATS_INC(BR_INPUT_SKB_CB(skb)->brdev, tx_dropped);
-			return -ENOMEM;
-		}
-		__skb_pull(nskb, ETH_HLEN);
+	if (!nskb) {
+		DEV_STATS_INC(BR_INPUT_SKB_CB(skb)->brdev, tx_dropped);
+		return -ENOMEM;
 	}
 	memcpy(eth_hdr(nskb)->h_dest, addr, ETH_ALEN);
 	br_m2u_forward(p, nskb, local_orig);
@@ -792,12 +802,9 @@ static void br_m2u_query_copies(struct net_bridge_port *p,
 	}
 
 	for (i = 0; i < n; i++) {
-		__skb_push(skb, ETH_HLEN);
-		nskb = pskb_copy(skb, GFP_ATOMIC);
-		__skb_pull(skb, ETH_HLEN);
+		nskb = br_m2u_copy(skb);
 		if (!nskb)
 			break;
-		__skb_pull(nskb, ETH_HLEN);
 		ether_addr_copy(eth_hdr(nskb)->h_dest, &addrs[i * ETH_ALEN]);
 		copies++;
 		if (own) {
