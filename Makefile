@@ -146,7 +146,7 @@ bench: kernel kernel-base iproute2 $(BENCH_SEND)
 # build/bench-wifi), then its report into docs/.
 BENCH_WIFI_ENV := $(foreach v,BENCH_WIFI_QUICK BENCH_WIFI_FRAMES BENCH_WIFI_RATE \
 	BENCH_WIFI_AIR_FRAMES BENCH_WIFI_AIR_LOSS BENCH_WIFI_LOSSES BENCH_WIFI_QI \
-	BENCH_WIFI_INTERVALS WIFI_SEED,$(if $($(v)),$(v)="$($(v))"))
+	BENCH_WIFI_INTERVALS BENCH_WIFI_PARTS WIFI_SEED,$(if $($(v)),$(v)="$($(v))"))
 
 bench-wifi: build
 	@rm -rf $(B)/bench-wifi && mkdir -p $(B)/bench-wifi

@@ -120,6 +120,7 @@ struct link {
 	uint8_t ta[ETH_ALEN], ra[ETH_ALEN];
 	uint64_t data, attempts, delivered, airtime_us;
 	uint64_t stream, stream_delivered;
+	uint64_t offered;	/* attempts the unicast retry chains allowed */
 };
 
 struct loss_to {
@@ -229,7 +230,9 @@ static void usage(FILE *f)
 "  links[]      per (ta = addr2, ra = addr1, a station or a group address),\n"
 "               data frames only (Data, QoS Data): data, attempts, delivered\n"
 "               (for a group address: one per radio that received it),\n"
-"               airtime_us, stream and stream_delivered\n"
+"               airtime_us, stream and stream_delivered; offered: the\n"
+"               attempts the unicast frames' retry chains allowed (0 for a\n"
+"               group address)\n"
 "  top level    seed, loss, loss_to, stream_port; overruns (the receive\n"
 "               buffer overflowed: frames lost in the kernel), links_dropped\n"
 "               (links over the table size, not counted), status_retried and\n"
@@ -1209,7 +1212,7 @@ static void handle_frame(const struct nlattr **tb)
 	{
 		bool noack = flags & HWSIM_TX_CTL_NO_ACK;
 		bool reachable, ok = false;
-		uint64_t air = 0, n = 0;
+		uint64_t air = 0, n = 0, offered = 0;
 		int e, k = 0, last = 0, nent = 0;
 		uint32_t rxrate = 0;
 		double loss;
@@ -1239,6 +1242,8 @@ static void handle_frame(const struct nlattr **tb)
 			nent = 1;
 			rates[0].count = 1;
 		}
+		for (e = 0; e < nent; e++)
+			offered += rates[e].count;
 		for (e = 0; e < nent && !ok; e++) {
 			uint16_t rf = rflags ? rflags[e].flags : 0;
 			uint64_t at = airtime_us(len, rates[e].idx, rf, freq);
@@ -1284,6 +1289,7 @@ static void handle_frame(const struct nlattr **tb)
 
 			l->data++;
 			l->attempts += n;
+			l->offered += offered;
 			l->airtime_us += air;
 			l->delivered += ok;
 			l->stream += stream;
@@ -1498,9 +1504,10 @@ static void write_stats(void)
 		json_mac(f, l->ra);
 		fprintf(f, ",\"data\":%" PRIu64 ",\"attempts\":%" PRIu64
 			",\"delivered\":%" PRIu64 ",\"airtime_us\":%" PRIu64
-			",\"stream\":%" PRIu64 ",\"stream_delivered\":%" PRIu64 "}",
+			",\"stream\":%" PRIu64 ",\"stream_delivered\":%" PRIu64
+			",\"offered\":%" PRIu64 "}",
 			l->data, l->attempts, l->delivered, l->airtime_us,
-			l->stream, l->stream_delivered);
+			l->stream, l->stream_delivered, l->offered);
 	}
 	fprintf(f, "]}\n");
 	if (fflush(f) || ferror(f)) {

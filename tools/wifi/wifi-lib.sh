@@ -729,7 +729,8 @@ wifi_stream()
 #    stations: [{name, mac, group, listener (of GROUP), frames, unique,
 #                duplicates, lost, gaps (runs of lost frames), ratio,
 #                link: {data, attempts, delivered, airtime_us, stream,
-#                       stream_delivered} (AP -> station, null w/o medium)}],
+#                       stream_delivered, offered} (AP -> station, null
+#                       w/o medium)}],
 #    group_link: the same for AP -> GROUP's MAC,
 #    airtime_us: all data frames the AP sent, delivered: sum of the
 #    listeners' unique frames, airtime_per_delivered_us}
@@ -764,7 +765,7 @@ wifi_summarize()
 	    return "33:33:" + ":".join("%02x" % x for x in a.packed[12:])
 
 	FIELDS = ("data", "attempts", "delivered", "airtime_us", "stream",
-	          "stream_delivered")
+	          "stream_delivered", "offered")
 
 	def links(m):
 	    out = {}
