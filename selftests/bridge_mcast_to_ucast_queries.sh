@@ -254,8 +254,11 @@ m2u_q_own_general_off()
 
 # A leave makes br0 ask the group's remaining listeners (conversion off, so
 # that the leave is not answered by dropping the host's record alone). br0
-# sends the group-specific query to 224.0.0.1, and a general query follows
-# after the last member query time: 10 s here, past the check.
+# sends the group-specific query to 224.0.0.1, and swp2's own general query
+# follows after the last member query time: 10 s here, past the check. br0
+# stays quiet only once it has seen H1's queries, so a slow run sent that
+# general query during the next test, which counted its copies among H1's:
+# br0's querier is switched off once the check is done.
 m2u_q_own_group()
 {
 	local grp=239.1.7.3
@@ -273,10 +276,6 @@ m2u_q_own_group()
 	m2u_q_count_start ip 224.0.0.1
 	m2u_leave 1 igmpv2 $grp
 	m2u_q_check 0 1 0 1
-	# The leave also set swp2's own general query to go out twice the last
-	# member interval later. br0 stays quiet only once it has seen H1's
-	# queries, so in a slow run that query landed in the next test and
-	# its copies were counted among H1's. Without a querier it is not sent.
 	ip link set dev br0 type bridge mcast_querier 0
 	m2u_count_stop
 	[ "$(m2u_q_copies)" = $((before + 1)) ]
