@@ -36,7 +36,7 @@ export M2U_TESTS := $(TESTS)
 
 .PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
 	check check-debug demo shell series clean distclean tree-base \
-	kernel-base check-base bench bench-wifi medium
+	kernel-base check-base bench bench-wifi medium build-matrix stress
 
 all: build
 
@@ -45,6 +45,10 @@ help:
 	@echo "make check        build, boot once, run upstream's and our selftests"
 	@echo "                  (TESTS=\"a.sh b.sh\" runs only those)"
 	@echo "make check-debug  the same on a KASAN/lockdep/kmemleak kernel"
+	@echo "make stress       everything at once on a converting port, on the"
+	@echo "                  debug kernel with failslab (STRESS_SECS=1020)"
+	@echo "make build-matrix compile net/bridge as a module without snooping,"
+	@echo "                  without IPv6, without VLAN filtering (W=1)"
 	@echo "make check-base   our selftests on the unpatched kernel: they fail"
 	@echo "                  where upstream is wrong"
 	@echo "make shell        interactive shell in the VM, patched tools on PATH"
@@ -111,20 +115,35 @@ $(MEDIUM): $(TOP)/tools/wifi/m2u-medium.c | deps
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -o $@ $< -lmnl
 
+# The tests run in M2U_SHARDS VMs at once (tools/run-check).
 check: build
-	@$(TOP)/tools/vm-run -k $(BZIMAGE) -t $(VM_TIMEOUT) -l $(B)/check/console.log \
-		-o $(B)/check -- $(TOP)/tools/run-selftests
+	@M2U_VM_TIMEOUT=$(VM_TIMEOUT) $(TOP)/tools/run-check $(BZIMAGE) \
+		$(B)/check $(TESTS)
 
 check-debug: kernel-debug iproute2
-	@$(TOP)/tools/vm-run -k $(BZIMAGE_DEBUG) -t $$(( $(VM_TIMEOUT) * 3 )) --kmemleak \
-		-m 4096 -l $(B)/check-debug/console.log -o $(B)/check-debug \
+	@M2U_VM_TIMEOUT=$$(( $(VM_TIMEOUT) * 4 )) M2U_VM_ARGS="--kmemleak -m 4096" \
+		$(TOP)/tools/run-check $(BZIMAGE_DEBUG) $(B)/check-debug $(TESTS)
+
+# The bridge in the configurations the test kernel does not build.
+build-matrix: tree
+	@$(TOP)/tools/build-matrix $(KSRC)
+
+# bridge_mcast_to_ucast_stress.sh for STRESS_SECS on the debug kernel, with
+# STRESS_FAILSLAB percent of atomic slab allocations failing.
+STRESS_SECS     ?= 1020
+STRESS_FAILSLAB ?= 1
+stress: kernel-debug iproute2
+	@M2U_TESTS=bridge_mcast_to_ucast_stress.sh M2U_STRESS_SECS=$(STRESS_SECS) \
+		M2U_STRESS_FAILSLAB=$(STRESS_FAILSLAB) \
+		M2U_TEST_TIMEOUT=$$(( $(STRESS_SECS) + 600 )) \
+		$(TOP)/tools/vm-run -k $(BZIMAGE_DEBUG) -t $$(( $(STRESS_SECS) + 900 )) \
+		--kmemleak -m 4096 -l $(B)/stress/console.log -o $(B)/stress \
 		-- $(TOP)/tools/run-selftests
 
 check-base: kernel-base iproute2
-	@M2U_BASE=1 M2U_KSRC=$(KSRC_BASE) M2U_TESTS="$(or $(TESTS),$(OUR_TESTS))" \
-		$(TOP)/tools/vm-run \
-		-k $(BZIMAGE_BASE) -t $(VM_TIMEOUT) -l $(B)/check-base/console.log \
-		-o $(B)/check-base -- $(TOP)/tools/run-selftests
+	@M2U_BASE=1 M2U_KSRC=$(KSRC_BASE) M2U_VM_TIMEOUT=$(VM_TIMEOUT) \
+		$(TOP)/tools/run-check $(BZIMAGE_BASE) $(B)/check-base \
+		$(or $(TESTS),$(OUR_TESTS))
 
 demo: build
 	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -k $(BZIMAGE) -t 900 \
@@ -161,7 +180,7 @@ series: tree
 clean:
 	rm -rf $(KOUT) $(KOUT_DEBUG) $(KOUT_BASE) $(IPR)/tree $(IPR)/bin $(B)/vm \
 		$(B)/check $(B)/check-debug $(B)/check-base $(B)/demo $(B)/shell \
-		$(B)/bench $(B)/bench-wifi $(B)/wifi
+		$(B)/bench $(B)/bench-wifi $(B)/wifi $(B)/matrix $(B)/stress
 
 distclean:
 	rm -rf $(B)

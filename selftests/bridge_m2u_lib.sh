@@ -26,9 +26,14 @@
 #                               +---------+   +---------+   +---------+
 #
 # Stations send hand-made IGMP/MLD packets with mausezahn, so the report
-# versions and timings are exactly what each test asks for. Frames are counted
-# with tc flower on each station's ingress (frames to its own MAC and to the
-# group MAC) and on $air's ingress (what left $swp2, per destination MAC).
+# versions and timings are exactly what each test asks for; tests that need
+# hosts which answer queries give stations an IP stack (m2u_sta_ip_up) and
+# join with sockets (m2u_listen). Frames are counted with tc flower on each
+# station's ingress (frames to its own MAC and to the group MAC), on $air's
+# ingress (what left $swp2, per destination MAC, and a catch-all for any
+# other destination, which must stay at 0), and where the sender put them on
+# the wire ($h1's egress, $air's egress for the stations), so that a check
+# of "nothing delivered" also sees that something was sent.
 
 M2U_NSTA=3
 M2U_STA_NS=()
@@ -70,8 +75,16 @@ m2u_topo_create()
 {
 	local i ns
 
+	# The init namespace's own interfaces on the air side would report
+	# their IPv6 solicited-node groups into $swp2 like stations.
+	sysctl -qw net.ipv6.conf.$air.disable_ipv6=1
 	ip link add dev $M2U_AIR_BR type bridge ageing_time 0 mcast_snooping 0
+	sysctl -qw net.ipv6.conf.$M2U_AIR_BR.disable_ipv6=1
 	ip link set dev $air master $M2U_AIR_BR
+	# No learning at all: hairpinned frames from a station (its IGMP/MLD
+	# reports, flooded back out of $swp2) would teach the air bridge that
+	# the station is behind $air, and frames to it would stop there.
+	bridge link set dev $air learning off
 	ip link set dev $air up
 
 	for i in $(seq 1 $M2U_NSTA); do
@@ -84,10 +97,11 @@ m2u_topo_create()
 			sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 		ip link add dev m2u_air$i type veth peer name sta \
 			netns "${M2U_STA_NS[$i]}"
+		sysctl -qw net.ipv6.conf.m2u_air$i.disable_ipv6=1
 		ip -n "${M2U_STA_NS[$i]}" link set dev sta \
 			address "${M2U_STA_MAC[$i]}" up
 		ip link set dev m2u_air$i master $M2U_AIR_BR
-		bridge link set dev m2u_air$i isolated on
+		bridge link set dev m2u_air$i isolated on learning off
 		ip link set dev m2u_air$i up
 		tc -n "${M2U_STA_NS[$i]}" qdisc add dev sta clsact
 	done
@@ -125,6 +139,14 @@ m2u_bridge_create()
 	ip link set dev $swp1 up
 	ip link set dev $swp2 up
 	bridge link set dev $swp2 hairpin on mcast_to_unicast on
+}
+
+# m2u_learnt: wait out the port's learning window. Switched on, a port
+# sends its groups as multicast for one query response interval (1 s here)
+# and half a second more while its hosts answer its query; then it converts.
+m2u_learnt()
+{
+	sleep 1.7
 }
 
 m2u_br0_ll_ready()
@@ -289,14 +311,30 @@ m2u_leave()
 	esac
 }
 
-# Number of hosts that PORT's (*, G) entry for GROUP delivers to.
+# The host records of br0 (bridge -d mdb show), as a JSON array; an error
+# where the tool or the kernel shows none at all.
+m2u_mdb_hosts()
+{
+	bridge -d -j mdb show dev br0 | jq -e '.[0].hosts'
+}
+
+# Number of hosts that PORT's (*, G) entry for GROUP delivers to; "missing"
+# when the mdb shows no host records at all.
 m2u_mdb_count()
 {
 	local port=$1 grp=$2
 
-	bridge -j mdb show dev br0 |
-		jq "[.[].mdb[] | select(.port == \"$port\" and .grp == \"$grp\"
-			and (.src == null)) | .hosts[]?] | length"
+	m2u_mdb_hosts | jq "[.[] | select(.port == \"$port\" and
+		.grp == \"$grp\")] | length" 2>/dev/null || echo missing
+}
+
+# The MAC addresses of those hosts, sorted, as a JSON array.
+m2u_mdb_macs()
+{
+	local port=$1 grp=$2
+
+	m2u_mdb_hosts | jq -c "[.[] | select(.port == \"$port\" and
+		.grp == \"$grp\") | .mac] | sort" 2>/dev/null || echo missing
 }
 
 m2u_mdb_count_is()
@@ -335,8 +373,11 @@ m2u_two_listeners()
 
 # m2u_count_start GROUP: fresh counters for UDP to GROUP's family. Handle 1
 # counts frames to the station's own MAC and handle 2 to the group MAC, on
-# each station; on $air, handle 10 + i counts frames to station i's MAC and
-# handle 10 those to the group MAC.
+# each station; on $air's ingress, handle 10 + i counts frames to station i's
+# MAC, handle 10 those to the group MAC and handle 9 (a lower preference)
+# every other UDP frame. Handle 100 counts the frames to the group MAC that
+# the sender put on the wire: on $h1's egress for H1, on $air's egress for
+# the stations.
 m2u_count_start()
 {
 	local grp=$1
@@ -356,6 +397,9 @@ m2u_count_start()
 		for i in $(seq 1 $M2U_NSTA); do
 			echo "filter add dev $air ingress protocol $proto pref 1 handle $((10 + i)) flower ip_proto udp dst_mac ${M2U_STA_MAC[$i]} action pass"
 		done
+		echo "filter add dev $air ingress protocol $proto pref 2 handle 9 flower ip_proto udp action pass"
+		echo "filter add dev $air egress protocol $proto pref 1 handle 100 flower ip_proto udp dst_mac $gmac action pass"
+		echo "filter add dev $h1 egress protocol $proto pref 1 handle 100 flower ip_proto udp dst_mac $gmac action pass"
 	} | tc -b -
 }
 
@@ -367,16 +411,39 @@ m2u_count_stop()
 		tc -n "${M2U_STA_NS[$i]}" filter del dev sta ingress 2>/dev/null
 	done
 	tc filter del dev $air ingress 2>/dev/null
+	tc filter del dev $air egress 2>/dev/null
+	tc filter del dev $h1 egress 2>/dev/null
 }
 
-# m2u_tc_counts NS DEV: "HANDLE PACKETS" per ingress filter (NS may be "").
+# m2u_tc_counts NS DEV [DIR]: "HANDLE PACKETS" per filter of DEV's DIR
+# (ingress by default; NS may be "").
 m2u_tc_counts()
 {
-	local ns=$1 dev=$2
+	local ns=$1 dev=$2 dir=${3:-ingress}
 
-	tc ${ns:+-n "$ns"} -j -s filter show dev "$dev" ingress |
+	tc ${ns:+-n "$ns"} -j -s filter show dev "$dev" "$dir" |
 		jq -r '.[] | select(.options.handle != null) |
 			"\(.options.handle) \(.options.actions[0].stats.packets)"'
+}
+
+# m2u_tc_count NS DEV DIR HANDLE: one filter's count, "missing" without it.
+m2u_tc_count()
+{
+	local n
+
+	n=$(m2u_tc_counts "$1" "$2" "$3" | awk -v h="$4" '$1 == h { print $2 }')
+	echo "${n:-missing}"
+}
+
+# m2u_sta_total_ge STA N: station STA counted at least N frames.
+m2u_sta_total_ge()
+{
+	local total=0 h n
+
+	while read -r h n; do
+		total=$((total + n))
+	done < <(m2u_tc_counts "${M2U_STA_NS[$1]}" sta)
+	[ $total -ge "$2" ]
 }
 
 m2u_air_total_ge()
@@ -390,7 +457,8 @@ m2u_air_total_ge()
 }
 
 # m2u_send SRC GROUP: M2U_COUNT UDP frames to GROUP. SRC is "h1" or a
-# station number. H1 sends from M2U_SIP when it is set.
+# station number. H1 sends from M2U_SIP when it is set, M2U_DELAY apart
+# (mausezahn's -d) when that is set.
 m2u_send()
 {
 	local src=$1 grp=$2
@@ -401,8 +469,9 @@ m2u_send()
 		sip=192.0.2.1
 		[ "$(m2u_proto "$grp")" = ipv6 ] && mz6=-6 sip=2001:db8:1::1
 		sip=${M2U_SIP:-$sip}
-		$MZ $mz6 $h1 -c $M2U_COUNT -p 64 -a own -b "$gmac" -A $sip \
-			-B "$grp" -t udp "dp=4096,sp=2048" -q
+		$MZ $mz6 $h1 -c $M2U_COUNT ${M2U_DELAY:+-d $M2U_DELAY} -p 64 \
+			-a own -b "$gmac" -A $sip -B "$grp" \
+			-t udp "dp=4096,sp=2048" -q
 	else
 		sip=${M2U_STA_IP[$src]}
 		[ "$(m2u_proto "$grp")" = ipv6 ] && mz6=-6 sip=${M2U_STA_IP6[$src]}
@@ -411,20 +480,35 @@ m2u_send()
 	fi
 }
 
-# m2u_check_delivery N1 N2 N3 NGROUP
-# Station i must have received exactly Ni frames addressed to its own MAC,
-# and every station exactly NGROUP frames addressed to the group MAC. The
-# same numbers must have left the wlan port, per destination MAC.
+# m2u_check_delivery SRC N1 N2 N3 NGROUP
+# The sender SRC ("h1" or a station number) must have put exactly
+# M2U_COUNT frames on the wire. Station i must have received exactly Ni
+# frames addressed to its own MAC, and every station exactly NGROUP frames
+# addressed to the group MAC. The same numbers must have left the wlan port,
+# per destination MAC, and no frame to any other destination.
 m2u_check_delivery()
 {
+	local src=$1; shift
 	local want=(unused "$1" "$2" "$3")
 	local wgrp=$4
-	local i h n total=$(( $1 + $2 + $3 + $4 ))
+	local i h n sent total=$(( $1 + $2 + $3 + $4 ))
 
-	# Frames cross veth asynchronously: wait for the expected total, then
-	# a little longer for any extra frame.
+	# Frames cross veth asynchronously: wait for the expected totals, on
+	# the air and at every station, then a little longer for any extra
+	# frame.
 	busywait 5000 m2u_air_total_ge $total
+	for i in $(seq 1 $M2U_NSTA); do
+		busywait 5000 m2u_sta_total_ge "$i" $(( want[i] + wgrp ))
+	done
 	sleep 0.5
+
+	if [ "$src" = h1 ]; then
+		sent=$(m2u_tc_count "" $h1 egress 100)
+	else
+		sent=$(m2u_tc_count "" $air egress 100)
+	fi
+	[ "$sent" = "$M2U_COUNT" ]
+	check_err $? "the sender ($src) sent $sent frames, expected $M2U_COUNT"
 
 	local -A air_n
 	while read -r h n; do
@@ -438,14 +522,29 @@ m2u_check_delivery()
 		done < <(m2u_tc_counts "${M2U_STA_NS[$i]}" sta)
 
 		[ "${sta_n[1]}" = "${want[$i]}" ]
-		check_err $? "sta$i received ${sta_n[1]} frames to its own MAC, expected ${want[$i]}"
+		check_err $? "sta$i received ${sta_n[1]:-missing} frames to its own MAC, expected ${want[$i]}"
 		[ "${sta_n[2]}" = "$wgrp" ]
-		check_err $? "sta$i received ${sta_n[2]} frames to the group MAC, expected $wgrp"
+		check_err $? "sta$i received ${sta_n[2]:-missing} frames to the group MAC, expected $wgrp"
 		[ "${air_n[$((10 + i))]}" = "${want[$i]}" ]
-		check_err $? "$swp2 sent ${air_n[$((10 + i))]} frames to sta$i's MAC, expected ${want[$i]}"
+		check_err $? "$swp2 sent ${air_n[$((10 + i))]:-missing} frames to sta$i's MAC, expected ${want[$i]}"
 	done
 	[ "${air_n[10]}" = "$wgrp" ]
-	check_err $? "$swp2 sent ${air_n[10]} frames to the group MAC, expected $wgrp"
+	check_err $? "$swp2 sent ${air_n[10]:-missing} frames to the group MAC, expected $wgrp"
+	[ "${air_n[9]}" = 0 ]
+	check_err $? "$swp2 sent ${air_n[9]:-missing} frames to other destinations, expected 0"
+	[ $RET = 0 ] || m2u_dump_counts
+}
+
+# What the counters and the air's forwarding database say, for a failure.
+m2u_dump_counts()
+{
+	local i
+
+	echo "      counters (handle packets): $air ingress: $(m2u_tc_counts "" $air | tr '\n' ' ')"
+	for i in $(seq 1 $M2U_NSTA); do
+		echo "      sta$i: $(m2u_tc_counts "${M2U_STA_NS[$i]}" sta | tr '\n' ' ')"
+	done
+	echo "      $M2U_AIR_BR fdb: $(bridge fdb show br $M2U_AIR_BR | grep -v permanent | tr '\n' ';')"
 }
 
 # m2u_expect SRC GROUP N1 N2 N3 NGROUP: send and check in one go.
@@ -455,26 +554,112 @@ m2u_expect()
 
 	m2u_count_start "$grp"
 	m2u_send "$src" "$grp"
-	m2u_check_delivery "$@"
+	m2u_check_delivery "$src" "$@"
 	m2u_count_stop
 }
 
-# m2u_stat PORT NAME: a multicast-to-unicast counter of PORT.
+# m2u_stat PORT NAME: a multicast-to-unicast counter of PORT, or
+# "missing-..." (a different string each time, so that two missing counters
+# never compare equal) when PORT has no such counter.
 m2u_stat()
 {
-	bridge -s -d -j link show dev "$1" |
-		jq ".[0].mcast_to_unicast_stats.$2"
+	local v
+
+	v=$(bridge -s -d -j link show dev "$1" |
+		jq -r ".[0].mcast_to_unicast_stats.$2 // \"missing\"")
+	[[ $v =~ ^[0-9]+$ ]] || v="missing-$2-$RANDOM$RANDOM"
+	echo "$v"
 }
 
-# m2u_stats PORT: all five counters, as "NAME=VALUE ...".
+# m2u_stat_get VAR PORT NAME: the counter into VAR; a missing counter fails
+# the test.
+m2u_stat_get()
+{
+	local -n __m2u_v=$1
+
+	__m2u_v=$(m2u_stat "$2" "$3")
+	[[ $__m2u_v =~ ^[0-9]+$ ]]
+	check_err $? "$2 has no counter $3"
+}
+
+# m2u_stats PORT: all counters, as "NAME=VALUE ..." (missing ones as in
+# m2u_stat).
 m2u_stats()
 {
-	bridge -s -d -j link show dev "$1" |
-		jq -r '.[0].mcast_to_unicast_stats |
-			"converted=\(.converted) copies=\(.copies)" +
-			" fanout_fallback=\(.fanout_fallback)" +
-			" echo_skipped=\(.echo_skipped)" +
-			" alloc_drops=\(.alloc_drops)"'
+	local name out=
+
+	for name in converted copies fanout_fallback echo_skipped \
+		    alloc_drops query_copies unrecorded_fallback \
+		    limit_fallback; do
+		out+="$name=$(m2u_stat "$1" $name) "
+	done
+	echo "$out"
+}
+
+# m2u_port_attr PORT NAME: a bridge port option as bridge -d -j shows it,
+# or "missing-..." as in m2u_stat.
+m2u_port_attr()
+{
+	local v
+
+	v=$(bridge -d -j link show dev "$1" |
+		jq -r ".[0] | if has(\"$2\") then .$2 else \"missing\" end")
+	[ "$v" = missing ] && v="missing-$2-$RANDOM$RANDOM"
+	echo "$v"
+}
+
+################################################################################
+# Stations with an IP stack, for hosts that answer queries.
+
+# m2u_sta_ip_up STA: give station STA addresses, IPv6 included, so that its
+# kernel joins groups with sockets and answers queries itself.
+m2u_sta_ip_up()
+{
+	local i=$1
+
+	m2u_sta_exec "$i" sysctl -qw net.ipv6.conf.sta.disable_ipv6=0
+	m2u_sta_exec "$i" sysctl -qw net.ipv6.conf.sta.accept_dad=0
+	m2u_sta_exec "$i" ip addr add "${M2U_STA_IP[$i]}/24" dev sta
+	m2u_sta_exec "$i" ip addr add "${M2U_STA_IP6[$i]}/64" dev sta nodad
+}
+
+# m2u_sta_version STA VERSION: the IGMP or MLD version STA's kernel uses
+# (igmpv2, igmpv3, mldv1, mldv2).
+m2u_sta_version()
+{
+	local i=$1 ver=$2
+
+	case $ver in
+	igmpv2|igmpv3)
+		m2u_sta_exec "$i" sysctl -qw \
+			net.ipv4.conf.sta.force_igmp_version=${ver#igmpv} ;;
+	mldv1|mldv2)
+		m2u_sta_exec "$i" sysctl -qw \
+			net.ipv6.conf.sta.force_mld_version=${ver#mldv} ;;
+	esac
+}
+
+M2U_LISTEN="python3 $(dirname "$(readlink -f "$0")")/m2u_listen.py"
+M2U_LISTENERS=()
+
+# m2u_listen STA GROUP...: STA's kernel joins the GROUPs on its interface
+# with a socket, until m2u_unlisten.
+m2u_listen()
+{
+	local i=$1; shift
+
+	m2u_sta_exec "$i" $M2U_LISTEN sta "$@" &
+	M2U_LISTENERS[$i]+=" $!"
+}
+
+m2u_unlisten()
+{
+	local i=$1 pid
+
+	for pid in ${M2U_LISTENERS[$i]}; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	M2U_LISTENERS[$i]=
 }
 
 ################################################################################
@@ -483,10 +668,12 @@ m2u_stats()
 h1_create()
 {
 	simple_if_init $h1 192.0.2.1/24 2001:db8:1::1/64
+	tc qdisc add dev $h1 clsact
 }
 
 h1_destroy()
 {
+	tc qdisc del dev $h1 clsact 2>/dev/null
 	simple_if_fini $h1 192.0.2.1/24 2001:db8:1::1/64
 }
 
@@ -505,12 +692,29 @@ setup_prepare()
 
 cleanup()
 {
+	local i
+
 	pre_cleanup
+	for i in $(seq 1 $M2U_NSTA); do
+		m2u_unlisten "$i"
+	done
 	m2u_count_stop
 	m2u_topo_destroy
 	m2u_bridge_destroy
 	h1_destroy
 	vrf_cleanup
+}
+
+# Run the tests, each named in the kernel log first, so that a splat there
+# names its test.
+m2u_tests_run()
+{
+	local t
+
+	for t in ${TESTS:-$ALL_TESTS}; do
+		echo "m2u-selftest: $(basename "$0"): $t" > /dev/kmsg 2>/dev/null
+		$t
+	done
 }
 
 m2u_run()
@@ -521,7 +725,7 @@ m2u_run()
 	setup_wait
 	m2u_querier_start
 
-	tests_run
+	m2u_tests_run
 
 	exit $EXIT_STATUS
 }

@@ -19,6 +19,8 @@ ALL_TESTS="
 	m2u_hairpin_v6
 	m2u_leave_igmpv2
 	m2u_leave_mldv1
+	m2u_leave_shared_mac
+	m2u_fast_leave_shared_mac
 	m2u_fast_leave_igmpv3
 	m2u_fast_leave_mldv2
 "
@@ -59,8 +61,16 @@ m2u_flag_show()
 	log_test "mcast_to_unicast shown by bridge and ip, text and JSON"
 }
 
+m2u_port_entry_is()
+{
+	bridge -j mdb show dev br0 |
+		jq -e ".[].mdb[] | select(.port == \"$1\" and .grp == \"$2\")" \
+		> /dev/null
+}
+
 # Without conversion, the port gets one multicast copy that every station
-# hears. This is what the other tests must not see.
+# hears. This is what the other tests must not see. The port keeps what
+# upstream keeps: one port entry, and no host records.
 m2u_off_baseline()
 {
 	local grp=239.1.1.10
@@ -70,12 +80,17 @@ m2u_off_baseline()
 	bridge link set dev $swp2 mcast_to_unicast off
 	m2u_join 1 igmpv2 $grp
 	m2u_join 2 igmpv2 $grp
-	# Hosts are recorded whatever the mode.
-	m2u_mdb_wait $swp2 $grp 2
+	busywait 5000 m2u_port_entry_is $swp2 $grp
+	check_err $? "no mdb entry for $grp on $swp2"
+	[ "$(m2u_mdb_count $swp2 $grp)" = 0 ]
+	check_err $? "$swp2 without conversion keeps $(m2u_mdb_count $swp2 $grp) host records for $grp, expected 0"
+	[ "$(m2u_port_attr $swp2 mcast_to_unicast_hosts_cnt)" = 0 ]
+	check_err $? "$swp2 without conversion counts $(m2u_port_attr $swp2 mcast_to_unicast_hosts_cnt) host records, expected 0"
 	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
 	bridge link set dev $swp2 mcast_to_unicast on
+	m2u_learnt
 
-	log_test "mcast_to_unicast off: one multicast copy for all stations"
+	log_test "mcast_to_unicast off: one multicast copy, no host records"
 }
 
 m2u_join_test()
@@ -110,9 +125,18 @@ m2u_mldv2()
 	m2u_join_test mldv2 ff0e::2
 }
 
+# m2u_host_timer GROUP STA: centiseconds left on STA's record of GROUP.
+m2u_host_timer()
+{
+	bridge -d -s -j mdb show dev br0 |
+		jq -r ".[0].hosts[] | select(.grp == \"$1\" and
+			.mac == \"${M2U_STA_MAC[$2]}\") | .timer" |
+		awk '{ printf "%d\n", $1 * 100 }'
+}
+
 m2u_mdb_per_host()
 {
-	local grp=239.1.1.3
+	local grp=239.1.1.3 t0 t1 t2
 
 	RET=0
 
@@ -120,29 +144,38 @@ m2u_mdb_per_host()
 	m2u_mdb_wait $swp2 $grp 1
 	m2u_join 2 igmpv2 $grp
 	m2u_mdb_wait $swp2 $grp 2
-	# A repeated report refreshes the host's entry, it adds none.
-	m2u_join 1 igmpv2 $grp
-	m2u_join 2 igmpv3 $grp
-	sleep 0.5
-	m2u_mdb_wait $swp2 $grp 2
 	m2u_join 3 mldv2 ff0e::3
 	m2u_mdb_wait $swp2 ff0e::3 1
-	m2u_mdb_wait $swp2 $grp 2
 
-	# One port entry, which names the hosts it delivers to.
+	# One port entry, and one record per host, with its own timer.
 	[ "$(bridge -j mdb show dev br0 | jq "[.[].mdb[] |
 		select(.port == \"$swp2\" and .grp == \"$grp\")] | length")" = 1 ]
 	check_err $? "$grp: expected one port entry on $swp2"
-	[ "$(bridge -j mdb show dev br0 | jq -c "[.[].mdb[] |
-		select(.port == \"$swp2\" and .grp == \"$grp\") |
-		.hosts[].host] | sort")" = \
+	[ "$(m2u_mdb_macs $swp2 $grp)" = \
 	  "[\"${M2U_STA_MAC[1]}\",\"${M2U_STA_MAC[2]}\"]" ]
-	check_err $? "bridge -j mdb show: hosts of $grp are not sta1 and sta2"
-	bridge mdb show dev br0 |
+	check_err $? "bridge -d -j mdb show: hosts of $grp are $(m2u_mdb_macs $swp2 $grp), not sta1 and sta2"
+	bridge -d mdb show dev br0 |
 		grep -q "port $swp2 grp ff0e::3 host ${M2U_STA_MAC[3]} temp"
-	check_err $? "bridge mdb show: no line for sta3's entry of ff0e::3"
+	check_err $? "bridge -d mdb show: no line for sta3's record of ff0e::3"
+	bridge mdb show dev br0 | grep -q " host "
+	check_fail $? "bridge mdb show without -d: host lines"
 
-	log_test "one host record per listener, shown by bridge mdb show"
+	# A record's timer runs down, and its host's next report resets it
+	# without adding a record.
+	t0=$(m2u_host_timer $grp 1)
+	sleep 2
+	t1=$(m2u_host_timer $grp 1)
+	[ "$t1" -le $((t0 - 150)) ]
+	check_err $? "sta1's timer went from $t0 to $t1 cs in 2 s"
+	m2u_join 1 igmpv2 $grp
+	sleep 0.5
+	t2=$(m2u_host_timer $grp 1)
+	[ "$t2" -gt $((t1 + 100)) ]
+	check_err $? "sta1's timer went from $t1 to $t2 cs with a report"
+	[ "$(m2u_mdb_count $swp2 $grp)" = 2 ]
+	check_err $? "after a repeated report: $(m2u_mdb_count $swp2 $grp) records, expected 2"
+
+	log_test "one host record per listener, shown by bridge -d mdb show"
 }
 
 m2u_hairpin_test()
@@ -176,8 +209,14 @@ m2u_leave_test()
 
 	m2u_two_listeners $ver $grp
 	m2u_leave 1 $ver $grp
-	# The querier asks twice, one second apart, then drops sta1 alone.
+	# The querier asks twice, one second apart; sta2 answers, as a real
+	# host would, and sta1 alone is dropped after the last member query
+	# time (2 s).
+	sleep 0.2
+	m2u_join 2 $ver $grp
 	m2u_mdb_wait $swp2 $grp 1
+	[ "$(m2u_mdb_macs $swp2 $grp)" = "[\"${M2U_STA_MAC[2]}\"]" ]
+	check_err $? "left: $(m2u_mdb_macs $swp2 $grp), expected sta2"
 	m2u_expect h1 $grp 0 $M2U_COUNT 0 0
 	m2u_leave 2 $ver $grp
 	m2u_mdb_wait $swp2 $grp 0
@@ -203,29 +242,72 @@ m2u_fast_leave_test()
 	RET=0
 
 	bridge link set dev $swp2 fastleave on
-	# A last member query time of 10 s leaves room for slow runs below.
-	ip link set dev br0 type bridge mcast_last_member_interval 500
 	m2u_two_listeners $ver $grp
 	m2u_leave 1 $ver $grp
 	# Fast leave acts at once, not after the last member query time.
-	busywait 2000 m2u_mdb_count_is $swp2 $grp 1
-	check_err $? "fast leave: $(m2u_mdb_count $swp2 $grp) entries left, expected 1"
+	busywait 1000 m2u_mdb_count_is $swp2 $grp 1
+	check_err $? "fast leave: $(m2u_mdb_count $swp2 $grp) records left, expected 1"
 	# An IGMPv3/MLDv2 leave makes the querier ask the group's remaining
 	# listeners, and the port group expires after the last member query
-	# time unless one answers. sta2 answers, as a real host would (the
-	# stations are mausezahn, not IP stacks). It answers only once the
-	# leave is seen to be processed: an answer that overtook the leave
-	# (the two cross the veth pairs on different CPUs) would refresh
-	# nothing, and the group would expire under the traffic check.
+	# time (2 s) unless one answers. sta2 answers, as a real host would
+	# (the stations are mausezahn, not IP stacks), once the leave is seen
+	# to be processed: an answer that overtook the leave (the two cross
+	# the veth pairs on different CPUs) would refresh nothing. Past the
+	# last member query time the group still goes to sta2.
 	m2u_join 2 $ver $grp
-	sleep 0.5
-	m2u_mdb_count_is $swp2 $grp 1
-	check_err $? "after sta2's answer: $(m2u_mdb_count $swp2 $grp) entries, expected 1"
+	sleep 2.5
 	m2u_expect h1 $grp 0 $M2U_COUNT 0 0
 	bridge link set dev $swp2 fastleave off
-	ip link set dev br0 type bridge mcast_last_member_interval 100
 
 	log_test "$ver fast leave removes only the host that left"
+}
+
+# sta1 is a client bridge with two IP hosts behind its MAC address, both in
+# the group with sta2. One of them leaves (IGMPv2): without fast leave the
+# MAC's record stays until the last member query time, the querier asks,
+# the other IP host behind sta1 answers, and sta1 keeps the group.
+m2u_leave_shared_mac()
+{
+	local grp=239.1.1.7 sip=${M2U_STA_IP[1]} t
+
+	RET=0
+
+	m2u_two_listeners igmpv2 $grp
+	m2u_leave 1 igmpv2 $grp
+	# The leave runs the last member timer of sta1's record (2 s here),
+	# and right after it, before anyone answered, sta1 still gets it.
+	sleep 0.2
+	t=$(m2u_host_timer $grp 1)
+	[ -n "$t" ] && [ "$t" -le 200 ]
+	check_err $? "sta1's record after the leave: timer \"$t\" cs, expected at most 200"
+	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT 0 0
+	# The other IP host behind sta1 answers the query, and so does sta2.
+	M2U_STA_IP[1]=192.0.2.21
+	m2u_join 1 igmpv2 $grp
+	M2U_STA_IP[1]=$sip
+	m2u_join 2 igmpv2 $grp
+	sleep 2.5
+	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT 0 0
+
+	log_test "igmpv2 leave of one IP host behind a MAC: its MAC keeps the group"
+}
+
+# The same with fast leave: the leave is taken as the MAC's own, at once.
+m2u_fast_leave_shared_mac()
+{
+	local grp=239.1.1.8
+
+	RET=0
+
+	bridge link set dev $swp2 fastleave on
+	m2u_two_listeners igmpv2 $grp
+	m2u_leave 1 igmpv2 $grp
+	busywait 1000 m2u_mdb_count_is $swp2 $grp 1
+	check_err $? "fast leave: $(m2u_mdb_count $swp2 $grp) records left, expected 1"
+	m2u_expect h1 $grp 0 $M2U_COUNT 0 0
+	bridge link set dev $swp2 fastleave off
+
+	log_test "igmpv2 fast leave: the MAC's record goes at once"
 }
 
 m2u_fast_leave_igmpv3()

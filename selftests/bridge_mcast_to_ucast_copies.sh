@@ -20,6 +20,7 @@ ALL_TESTS="
 	m2u_copies_short
 	m2u_copies_two
 	m2u_copies_one
+	m2u_copies_esp
 "
 NUM_NETIFS=4
 source lib.sh
@@ -63,7 +64,7 @@ m2u_copies_check()
 	busywait 20000 m2u_ready_all "$dir"
 	check_err $? "the stations' receivers did not start"
 
-	before=$(m2u_stat $swp2 copies)
+	m2u_stat_get before $swp2 copies
 	if [ "${1:-}" = --split ]; then
 		$M2U_FRAMES send-udp $h1 "$grp" $M2U_COUNT "$size" "$2"
 	else
@@ -72,7 +73,7 @@ m2u_copies_check()
 	fi
 	check_err $? "sending failed"
 	wait "${pids[@]}"
-	after=$(m2u_stat $swp2 copies)
+	m2u_stat_get after $swp2 copies
 
 	for i in $(seq 1 $M2U_NSTA); do
 		# The air carries every copy to every station: the others'
@@ -85,7 +86,7 @@ m2u_copies_check()
 	[ $((after - before)) -eq $total ]
 	check_err $? "$swp2 counted $((after - before)) copies, expected $total"
 	[ "$(m2u_stat $swp2 alloc_drops)" = 0 ]
-	check_err $? "$swp2 counted copies lost to allocation failures"
+	check_err $? "$swp2 counted $(m2u_stat $swp2 alloc_drops) copies lost to allocation failures"
 	rm -rf "$dir"
 }
 
@@ -154,24 +155,55 @@ m2u_copies_csum_partial()
 	log_test "CHECKSUM_PARTIAL, completed per copy: every checksum right"
 }
 
-# $swp2 sends VLAN 1 tagged, and with VLAN offload off the tag is inserted
-# into each copy's head. The stations' veths take the tag off again.
+# $swp2 sends VLAN 10 tagged, and with VLAN offload off the tag is inserted
+# into each copy's head. Every copy must carry it: counted on the air by
+# VLAN id and destination MAC. The stations' receivers take frames with
+# the tag as well.
 m2u_copies_vlan()
 {
-	local grp=239.1.6.5
+	local grp=239.1.6.5 i n
 
 	RET=0
 
 	ip link set dev br0 type bridge vlan_filtering 1
-	bridge vlan add dev $swp2 vid 1 pvid
+	bridge vlan add dev $swp1 vid 10 pvid untagged
+	bridge vlan add dev $swp2 vid 10
+	bridge vlan del dev $swp2 vid 1
 	ethtool -K $swp2 txvlan off > /dev/null
-	m2u_three_listeners $grp
+	for i in 1 2 3; do
+		m2u_sta_exec $i ip link add link sta name sta.10 type vlan id 10
+		m2u_sta_exec $i ip link set dev sta.10 up
+	done
+	tc qdisc add dev $air clsact 2>/dev/null
+	for i in 1 2 3; do
+		tc filter add dev $air ingress protocol 802.1Q pref 20 \
+			handle $((20 + i)) flower vlan_id 10 vlan_ethtype ip \
+			dst_mac ${M2U_STA_MAC[$i]} ip_proto udp action pass
+	done
+	# The stations report in VLAN 10.
+	for i in 1 2 3; do
+		m2u_sta_exec $i $MZ sta.10 -c 1 -a own \
+			-b "$(m2u_group_mac $grp)" -A "${M2U_STA_IP[$i]}" -B $grp \
+			-t ip "ttl=1,proto=2,p=$(m2u_igmpv2_report_get $grp)" -q
+	done
+	m2u_mdb_wait $swp2 $grp 3
 	m2u_copies_check $grp $M2U_BIG "$M2U_COUNT $M2U_COUNT $M2U_COUNT"
+	for i in 1 2 3; do
+		n=$(m2u_tc_count "" $air ingress $((20 + i)))
+		[ "$n" = $M2U_COUNT ]
+		check_err $? "$swp2 sent $n copies to sta$i in VLAN 10, expected $M2U_COUNT"
+	done
+	tc filter del dev $air ingress pref 20
+	for i in 1 2 3; do
+		m2u_sta_exec $i ip link del dev sta.10
+	done
 	ethtool -K $swp2 txvlan on > /dev/null
 	bridge vlan add dev $swp2 vid 1 pvid untagged
+	bridge vlan del dev $swp2 vid 10
+	bridge vlan del dev $swp1 vid 10
 	ip link set dev br0 type bridge vlan_filtering 0
 
-	log_test "VLAN tag inserted per copy: every copy intact"
+	log_test "VLAN tag inserted per copy: every copy tagged and intact"
 }
 
 # Too short to share: each copy is made whole, as before.
@@ -214,6 +246,101 @@ m2u_copies_one()
 	m2u_copies_check $grp $M2U_BIG "0 $M2U_COUNT 0"
 
 	log_test "one listener: its copy intact"
+}
+
+# The copies share their payload's pages. A writer that changes one copy's
+# payload in place must not change the others': here ESP, which decrypts in
+# place where it may. Two hosts behind $swp2, as macvlans on $air (which
+# delivers a unicast frame to its macvlan without cloning it), receive an
+# ESP-protected UDP stream to a group, each with the same security
+# association, and each must decrypt every packet: the first decryption of
+# a shared page must not spoil the second copy's.
+m2u_copies_esp()
+{
+	local grp=239.1.6.9 n=20 key=0x0102030405060708090a0b0c0d0e0f1011121314
+	local i dir ns_src ns_a ns_b got want
+
+	RET=0
+
+	dir=$(mktemp -d)
+	ip link set dev $air nomaster
+	setup_ns M2U_ESP_SRC M2U_ESP_A M2U_ESP_B
+	ns_src=$M2U_ESP_SRC
+	ns_a=$M2U_ESP_A
+	ns_b=$M2U_ESP_B
+
+	# The sender, on a port of its own.
+	ip link add dev m2u_esp type veth peer name src netns "$ns_src"
+	ip link set dev m2u_esp master br0
+	ip link set dev m2u_esp up
+	ip -n "$ns_src" addr add 192.0.2.99/24 dev src
+	ip -n "$ns_src" link set dev src up
+	ip -n "$ns_src" route add 224.0.0.0/4 dev src
+	ip -n "$ns_src" xfrm state add src 192.0.2.99 dst $grp proto esp \
+		spi 0x1000 mode transport aead 'rfc4106(gcm(aes))' $key 128
+	ip -n "$ns_src" xfrm policy add src 192.0.2.99 dst $grp proto udp \
+		dir out tmpl src 192.0.2.99 dst $grp proto esp mode transport
+
+	# The two receivers.
+	i=0
+	for ns in "$ns_a" "$ns_b"; do
+		i=$((i + 1))
+		ip link add link $air name m2u_mv$i address 02:00:00:00:0e:0$i \
+			type macvlan mode private
+		ip link set dev m2u_mv$i netns "$ns"
+		ip -n "$ns" addr add 192.0.2.4$i/24 dev m2u_mv$i
+		ip -n "$ns" link set dev m2u_mv$i up
+		ip -n "$ns" xfrm state add src 192.0.2.99 dst $grp proto esp \
+			spi 0x1000 mode transport aead 'rfc4106(gcm(aes))' $key 128
+		ip netns exec "$ns" python3 - "$grp" m2u_mv$i "$dir/ready$i" \
+			> "$dir/got$i" <<-'EOF' &
+		import socket, struct, sys
+		grp, ifname, ready = sys.argv[1:4]
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+		s.bind((grp, 5000))
+		s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+		             socket.inet_aton(grp) + socket.inet_aton("0.0.0.0") +
+		             struct.pack("@i", socket.if_nametoindex(ifname)))
+		s.settimeout(6)
+		open(ready, "w").close()
+		good = 0
+		try:
+		    while True:
+		        d = s.recv(2000)
+		        good += d == bytes(range(256)) * 4
+		except socket.timeout:
+		    pass
+		print(good)
+		EOF
+	done
+	busywait 10000 bash -c "[ -e $dir/ready1 ] && [ -e $dir/ready2 ]"
+	m2u_mdb_wait $swp2 $grp 2
+
+	ip netns exec "$ns_src" python3 - "$grp" "$n" <<-'EOF'
+	import socket, sys, time
+	grp, n = sys.argv[1], int(sys.argv[2])
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+	for i in range(n):
+	    s.sendto(bytes(range(256)) * 4, (grp, 5000))
+	    time.sleep(0.01)
+	EOF
+	check_err $? "the ESP sender failed"
+	wait
+	for i in 1 2; do
+		got=$(cat "$dir/got$i")
+		[ "$got" = $n ]
+		check_err $? "receiver $i decrypted $got of $n packets"
+	done
+
+	ip link del dev m2u_esp
+	cleanup_ns "$ns_src" "$ns_a" "$ns_b"
+	ip link set dev $air master $M2U_AIR_BR
+	bridge link set dev $air learning off
+	ip link set dev $air up
+	rm -rf "$dir"
+
+	log_test "ESP decrypting one copy in place leaves the other intact"
 }
 
 m2u_run

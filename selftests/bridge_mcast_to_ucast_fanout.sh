@@ -60,7 +60,7 @@ m2u_fanout_show()
 m2u_fanout_test()
 {
 	local ver=$1 grp=$2
-	local c=$M2U_COUNT fb
+	local c=$M2U_COUNT fb fb1
 
 	RET=0
 
@@ -70,11 +70,12 @@ m2u_fanout_test()
 	m2u_mdb_wait $swp2 $grp 3
 	bridge link set dev $swp2 mcast_to_unicast_fanout 3
 	m2u_expect h1 $grp $c $c $c 0
-	fb=$(m2u_stat $swp2 fanout_fallback)
+	m2u_stat_get fb $swp2 fanout_fallback
 	bridge link set dev $swp2 mcast_to_unicast_fanout 2
 	m2u_expect h1 $grp 0 0 0 $c
-	[ "$(m2u_stat $swp2 fanout_fallback)" = $((fb + c)) ]
-	check_err $? "fanout_fallback did not grow by $c"
+	m2u_stat_get fb1 $swp2 fanout_fallback
+	[ "$fb1" = $((fb + c)) ]
+	check_err $? "fanout_fallback went from $fb to $fb1, expected $((fb + c))"
 	bridge link set dev $swp2 mcast_to_unicast_fanout 0
 	m2u_expect h1 $grp $c $c $c 0
 
@@ -121,7 +122,11 @@ m2u_stats_delta()
 		b[${kv%%=*}]=${kv#*=}
 	done
 	for kv in $2; do
-		out+="${kv%%=*}=$(( ${kv#*=} - ${b[${kv%%=*}]} )) "
+		if [[ ${kv#*=} =~ ^[0-9]+$ && ${b[${kv%%=*}]} =~ ^[0-9]+$ ]]; then
+			out+="${kv%%=*}=$(( ${kv#*=} - ${b[${kv%%=*}]} )) "
+		else
+			out+="${kv%%=*}=missing "
+		fi
 	done
 	echo "${out% }"
 }
@@ -142,14 +147,14 @@ m2u_counters()
 	m2u_expect h1 $grp $c $c $c 0
 	after=$(m2u_stats $swp2)
 	[ "$(m2u_stats_delta "$before" "$after")" = \
-	  "converted=$c copies=$((3 * c)) fanout_fallback=0 echo_skipped=0 alloc_drops=0" ]
+	  "converted=$c copies=$((3 * c)) fanout_fallback=0 echo_skipped=0 alloc_drops=0 query_copies=0 unrecorded_fallback=0 limit_fallback=0" ]
 	check_err $? "from h1: $(m2u_stats_delta "$before" "$after")"
 
 	before=$after
 	m2u_expect 2 $grp $c 0 $c 0
 	after=$(m2u_stats $swp2)
 	[ "$(m2u_stats_delta "$before" "$after")" = \
-	  "converted=$c copies=$((2 * c)) fanout_fallback=0 echo_skipped=$c alloc_drops=0" ]
+	  "converted=$c copies=$((2 * c)) fanout_fallback=0 echo_skipped=$c alloc_drops=0 query_copies=0 unrecorded_fallback=0 limit_fallback=0" ]
 	check_err $? "from sta2: $(m2u_stats_delta "$before" "$after")"
 
 	bridge -s -d link show dev $swp2 |
@@ -187,6 +192,7 @@ m2u_counters_off()
 	[ "$(m2u_stats $swp2)" = "$before" ]
 	check_err $? "counters moved with conversion off"
 	bridge link set dev $swp2 mcast_to_unicast on
+	m2u_learnt
 
 	log_test "counters stay still with conversion off"
 }
@@ -213,12 +219,14 @@ m2u_refusals()
 	bridge link set dev $swp2 mcast_to_unicast_fanout 7
 	stats=$(m2u_stats $swp2)
 
-	m2u_refusal "fanout 1025 by bridge" "out of range" \
+	m2u_refusal "fanout 1025 by bridge" "a number from 0 to 1024" \
 		bridge link set dev $swp2 mcast_to_unicast_fanout 1025
-	m2u_refusal "fanout 1025 by ip" "out of range" \
+	m2u_refusal "fanout 1025 by ip" "a number from 0 to 1024" \
 		ip link set dev $swp2 type bridge_slave mcast_to_unicast_fanout 1025
-	m2u_refusal "fanout -1" "invalid" \
+	m2u_refusal "fanout -1" "a number from 0 to 1024" \
 		bridge link set dev $swp2 mcast_to_unicast_fanout -1
+	m2u_refusal "fanout 1025 by raw netlink" "Error" \
+		$M2U_NL $swp2 $IFLA_BRPORT_MCAST_TO_UCAST_FANOUT 01040000
 	m2u_refusal "fanout of 2 bytes" "Error" \
 		$M2U_NL $swp2 $IFLA_BRPORT_MCAST_TO_UCAST_FANOUT 0100
 	m2u_refusal "counters written" "counters are read-only" \

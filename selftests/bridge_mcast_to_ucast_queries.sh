@@ -19,6 +19,7 @@ ALL_TESTS="
 	m2u_q_fwd_general_v6
 	m2u_q_fwd_group
 	m2u_q_fwd_unicast
+	m2u_q_fwd_not_querier
 	m2u_q_fanout
 	m2u_q_fwd_off
 "
@@ -28,6 +29,10 @@ source bridge_m2u_lib.sh
 
 M2U_NL="python3 $(dirname "$(readlink -f "$0")")/m2u_nl.py"
 IFLA_BRPORT_MCAST_TO_UCAST_QUERIES=47
+# The listeners m2u_q_listeners makes: two hosts with IPv4 groups (sta2 in
+# two of them), one with an IPv6 group.
+M2U_Q_V4_HOSTS=2
+M2U_Q_V6_HOSTS=1
 
 GRP_A=239.1.7.1
 GRP_B=239.1.7.2
@@ -99,23 +104,14 @@ m2u_q_check()
 	done
 }
 
-# Hosts recorded behind $swp2 for groups of one family ("ip" or "ipv6"),
-# each counted once: the listeners a general query is copied to. Besides
-# the stations, the init namespace's own interfaces on the air side report
-# their IPv6 solicited-node groups.
-m2u_q_hosts()
-{
-	local sel='(.grp | contains(":"))'
-
-	[ "$1" = ip ] && sel="($sel | not)"
-	bridge -j mdb show dev br0 |
-		jq "[.[].mdb[] | select(.port == \"$swp2\" and $sel and
-			.src == null) | .hosts[]?.host] | unique | length"
-}
-
 m2u_q_copies()
 {
 	m2u_stat $swp2 query_copies
+}
+
+m2u_q_copies_get()
+{
+	m2u_stat_get "$1" $swp2 query_copies
 }
 
 # Queries as another querier on H1's side sends them.
@@ -141,10 +137,11 @@ m2u_q_mldv2_general_get()
 		"82:00:CHECKSUM:27:10:00:00:$(ipv6_to_bytes ::):02:7d:00:00"
 }
 
-# m2u_q_h1_send DST DMAC PAYLOAD: M2U_NQ IGMP queries from H1.
+# m2u_q_h1_send DST DMAC PAYLOAD: M2U_NQ IGMP queries from H1, from
+# M2U_Q_SRC if set.
 m2u_q_h1_send4()
 {
-	$MZ $h1 -c $M2U_NQ -a own -b "$2" -A 192.0.2.1 -B "$1" \
+	$MZ $h1 -c $M2U_NQ -a own -b "$2" -A "${M2U_Q_SRC:-192.0.2.1}" -B "$1" \
 		-t ip "ttl=1,proto=2,p=$3" -q
 }
 
@@ -195,42 +192,50 @@ m2u_q_flag()
 	check_err $? "a raw netlink 1 did not set the flag"
 
 	[ "$(m2u_q_copies)" = 0 ]
-	check_err $? "query_copies is $(m2u_q_copies) before any query"
+	check_err $? "query_copies is $(m2u_q_copies) before any query, expected 0"
 
 	log_test "mcast_to_unicast_queries: set, shown, validated"
 }
 
 # br0's own startup queries: three general queries per family, half a second
-# apart, restarted by switching the querier off and on.
-m2u_q_own_restart()
+# apart. The querier is stopped first, and the counter read only then: a
+# startup query of its first start that was still due would otherwise be
+# counted here (on a slow kernel it falls between the two).
+m2u_q_own_stop()
 {
-	ip link set dev br0 type bridge mcast_startup_query_count 3 \
-		mcast_startup_query_interval 50
-	ip link set dev br0 type bridge mcast_querier 0
+	ip link set dev br0 type bridge mcast_querier 0 \
+		mcast_startup_query_count 3 mcast_startup_query_interval 50
+	sleep 0.5
+}
+
+m2u_q_own_start()
+{
 	ip link set dev br0 type bridge mcast_querier 1
 }
 
 m2u_q_own_general_test()
 {
 	local flag=$1 u=$2
-	local before want
+	local before after want
 
 	bridge link set dev $swp2 mcast_to_unicast_queries $flag
 	m2u_q_listeners
-	before=$(m2u_q_copies)
+	m2u_q_own_stop
+	m2u_q_copies_get before
 	want=$before
 	[ $u != 0 ] &&
-		want=$((before + 3 * ($(m2u_q_hosts ip) + $(m2u_q_hosts ipv6))))
+		want=$((before + 3 * (M2U_Q_V4_HOSTS + M2U_Q_V6_HOSTS)))
 
 	m2u_q_count_start ip 224.0.0.1
 	m2u_q_count_add 3 ipv6 ff02::1
-	m2u_q_own_restart
+	m2u_q_own_start
 	m2u_q_check "$u" "$u" 0 3
 	m2u_q_check 0 0 "$u" 3 3
 	m2u_count_stop
 
-	[ "$(m2u_q_copies)" = "$want" ]
-	check_err $? "query_copies went from $before to $(m2u_q_copies), expected $want"
+	m2u_q_copies_get after
+	[ "$after" = "$want" ]
+	check_err $? "query_copies went from $before to $after, expected $want"
 }
 
 m2u_q_own_general()
@@ -252,9 +257,10 @@ m2u_q_own_general_off()
 	log_test "own general queries, option off: multicast only"
 }
 
-# A leave makes br0 ask the group's remaining listeners (conversion off, so
-# that the leave is not answered by dropping the host's record alone). br0
-# sends the group-specific query to 224.0.0.1, and swp2's own general query
+# A leave makes br0 ask the group's listeners. br0 sends the group-specific
+# query to 224.0.0.1, and each host recorded for the group gets a copy: sta2,
+# and sta1 too, whose record runs until the last member query time in case
+# another host behind its address still listens. swp2's own general query
 # follows after the last member query time: 10 s here, past the check. br0
 # stays quiet only once it has seen H1's queries, so a slow run sent that
 # general query during the next test, which counted its copies among H1's:
@@ -262,45 +268,47 @@ m2u_q_own_general_off()
 m2u_q_own_group()
 {
 	local grp=239.1.7.3
-	local before
+	local before after
 
 	RET=0
 
-	bridge link set dev $swp2 mcast_to_unicast off mcast_to_unicast_queries on
+	bridge link set dev $swp2 mcast_to_unicast_queries on
 	ip link set dev br0 type bridge mcast_last_member_interval 500
 	m2u_join 1 igmpv2 $grp
 	m2u_join 2 igmpv2 $grp
 	m2u_mdb_wait $swp2 $grp 2
-	before=$(m2u_q_copies)
+	m2u_q_copies_get before
 
 	m2u_q_count_start ip 224.0.0.1
 	m2u_leave 1 igmpv2 $grp
-	m2u_q_check 0 1 0 1
+	m2u_q_check 1 1 0 1
 	ip link set dev br0 type bridge mcast_querier 0
 	m2u_count_stop
-	[ "$(m2u_q_copies)" = $((before + 1)) ]
-	check_err $? "query_copies went from $before to $(m2u_q_copies), expected $((before + 1))"
-	bridge link set dev $swp2 mcast_to_unicast on
+	m2u_q_copies_get after
+	[ "$after" = $((before + 2)) ]
+	check_err $? "query_copies went from $before to $after, expected $((before + 2))"
 	ip link set dev br0 type bridge mcast_last_member_interval 100
 
-	log_test "own group-specific query: a copy to the group's other listener"
+	log_test "own group-specific query: a copy to each of the group's hosts"
 }
 
 m2u_q_fwd_general_v4()
 {
-	local before
+	local before after want
 
 	RET=0
 
 	bridge link set dev $swp2 mcast_to_unicast_queries on
 	m2u_q_listeners
-	before=$(m2u_q_copies)
+	m2u_q_copies_get before
 	m2u_q_count_start ip 224.0.0.1 192.0.2.1
 	m2u_q_h1_send4 224.0.0.1 01:00:5e:00:00:01 "$(m2u_q_igmpv3_general_get)"
 	m2u_q_check $M2U_NQ $M2U_NQ 0 $M2U_NQ
 	m2u_count_stop
-	[ "$(m2u_q_copies)" = $((before + 2 * M2U_NQ)) ]
-	check_err $? "query_copies went from $before to $(m2u_q_copies), expected $((before + 2 * M2U_NQ))"
+	m2u_q_copies_get after
+	want=$((before + M2U_Q_V4_HOSTS * M2U_NQ))
+	[ "$after" = $want ]
+	check_err $? "query_copies went from $before to $after, expected $want"
 
 	log_test "forwarded IGMP general queries: one copy per IPv4 listener"
 }
@@ -333,6 +341,33 @@ m2u_q_fwd_group()
 	log_test "forwarded group-specific queries: only the group's listeners"
 }
 
+# A query from a sender the bridge did not elect querier (H1 is, with the
+# lowest address) is flooded as it is, and not copied: any station could
+# send queries.
+m2u_q_fwd_not_querier()
+{
+	local before after
+
+	RET=0
+
+	m2u_q_listeners
+	m2u_q_count_start ip 224.0.0.1
+	m2u_q_h1_send4 224.0.0.1 01:00:5e:00:00:01 "$(m2u_q_igmpv3_general_get)"
+	m2u_q_check $M2U_NQ $M2U_NQ 0 $M2U_NQ
+	m2u_count_stop
+	m2u_q_copies_get before
+	m2u_q_count_start ip 224.0.0.1 192.0.2.250
+	M2U_Q_SRC=192.0.2.250 m2u_q_h1_send4 224.0.0.1 01:00:5e:00:00:01 \
+		"$(m2u_q_igmpv3_general_get)"
+	m2u_q_check 0 0 0 $M2U_NQ
+	m2u_count_stop
+	m2u_q_copies_get after
+	[ "$after" = "$before" ]
+	check_err $? "query_copies went from $before to $after for queries of a sender not elected"
+
+	log_test "forwarded queries of a sender not elected querier: not copied"
+}
+
 m2u_q_unicast_seen()
 {
 	[ "$(m2u_q_sta_count 1 1)" -ge "$1" ]
@@ -340,12 +375,12 @@ m2u_q_unicast_seen()
 
 m2u_q_fwd_unicast()
 {
-	local before n i
+	local before after n i
 
 	RET=0
 
 	m2u_q_listeners
-	before=$(m2u_q_copies)
+	m2u_q_copies_get before
 	m2u_q_count_start ip 224.0.0.1 192.0.2.1
 	m2u_q_h1_send4 224.0.0.1 "${M2U_STA_MAC[1]}" "$(m2u_q_igmpv3_general_get)"
 	busywait 5000 m2u_q_unicast_seen $M2U_NQ
@@ -359,31 +394,34 @@ m2u_q_fwd_unicast()
 		check_err $? "sta$i got $n queries to the multicast MAC, expected 0"
 	done
 	m2u_count_stop
-	[ "$(m2u_q_copies)" = "$before" ]
-	check_err $? "query_copies went from $before to $(m2u_q_copies) for unicast queries"
+	m2u_q_copies_get after
+	[ "$after" = "$before" ]
+	check_err $? "query_copies went from $before to $after for unicast queries"
 
 	log_test "a query that is already unicast is left alone"
 }
 
 m2u_q_fanout()
 {
-	local before fb
+	local before after fb fb1
 
 	RET=0
 
 	m2u_q_listeners
 	# Two IPv4 listeners, a limit of one: the multicast query alone.
 	bridge link set dev $swp2 mcast_to_unicast_fanout 1
-	before=$(m2u_q_copies)
-	fb=$(m2u_stat $swp2 fanout_fallback)
+	m2u_q_copies_get before
+	m2u_stat_get fb $swp2 fanout_fallback
 	m2u_q_count_start ip 224.0.0.1 192.0.2.1
 	m2u_q_h1_send4 224.0.0.1 01:00:5e:00:00:01 "$(m2u_q_igmpv3_general_get)"
 	m2u_q_check 0 0 0 $M2U_NQ
 	m2u_count_stop
-	[ "$(m2u_q_copies)" = "$before" ]
-	check_err $? "query_copies went from $before to $(m2u_q_copies) past the fanout limit"
-	[ "$(m2u_stat $swp2 fanout_fallback)" = $((fb + M2U_NQ)) ]
-	check_err $? "fanout_fallback went from $fb to $(m2u_stat $swp2 fanout_fallback), expected $((fb + M2U_NQ))"
+	m2u_q_copies_get after
+	[ "$after" = "$before" ]
+	check_err $? "query_copies went from $before to $after past the fanout limit"
+	m2u_stat_get fb1 $swp2 fanout_fallback
+	[ "$fb1" = $((fb + M2U_NQ)) ]
+	check_err $? "fanout_fallback went from $fb to $fb1, expected $((fb + M2U_NQ))"
 	bridge link set dev $swp2 mcast_to_unicast_fanout 0
 
 	log_test "queries respect mcast_to_unicast_fanout"

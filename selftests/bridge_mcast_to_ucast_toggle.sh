@@ -1,18 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Switching mcast_to_unicast while hosts listen. Hosts are recorded whatever
-# the mode, so each switch takes effect with the next frame: every listener
-# gets every frame exactly once, as unicast when the flag is on and as one
-# shared multicast copy when it is off. Upstream duplicated frames after a
+# Switching mcast_to_unicast while hosts listen, with stations whose kernels
+# join with sockets and answer queries themselves, for IGMPv2, IGMPv3, MLDv1
+# and MLDv2, and the flag switched by "bridge link set", by "ip link set ...
+# type bridge_slave" and through sysfs (brport/multicast_to_unicast, which
+# OpenWrt's netifd writes). H1 streams to the group while the flag changes:
+# every listener must get every frame exactly once, as multicast or as
+# unicast, never both and never neither.
+#
+# Switched on, the port learns its hosts from the answers to the general
+# queries it sends then, and sends multicast meanwhile; within a query
+# response interval (1 s here) every listener gets unicast. Switched off,
+# it sends multicast from the next frame. Upstream duplicated frames after a
 # switch off (one multicast copy per former per-host entry) and cut off all
 # listeners but one after a switch on, until they reported again.
 
 ALL_TESTS="
-	m2u_toggle_off_igmpv2
-	m2u_toggle_off_mldv2
+	m2u_toggle_on_igmpv2
 	m2u_toggle_on_igmpv3
 	m2u_toggle_on_mldv1
+	m2u_toggle_on_mldv2
+	m2u_toggle_off_igmpv2
+	m2u_toggle_off_igmpv3
+	m2u_toggle_off_mldv1
+	m2u_toggle_off_mldv2
 	m2u_toggle_repeat
 	m2u_toggle_fanout
 "
@@ -20,86 +32,229 @@ NUM_NETIFS=4
 source lib.sh
 source bridge_m2u_lib.sh
 
-# Listeners join with conversion on, then it is switched off.
-m2u_toggle_off_test()
+# Frames per stream, 10 ms apart.
+M2U_STREAM=300
+
+# m2u_switch METHOD on|off
+m2u_switch()
+{
+	local method=$1 state=$2
+
+	case $method in
+	bridge)
+		bridge link set dev $swp2 mcast_to_unicast "$state" ;;
+	ip)
+		ip link set dev $swp2 type bridge_slave mcast_to_unicast "$state" ;;
+	sysfs)
+		[ "$state" = on ] && state=1 || state=0
+		echo "$state" > /sys/class/net/$swp2/brport/multicast_to_unicast ;;
+	esac
+}
+
+m2u_is_on()
+{
+	[ "$(m2u_port_attr $swp2 mcast_to_unicast)" = "$1" ]
+}
+
+# m2u_stream_switch GROUP METHOD on|off...: H1 streams M2U_STREAM frames to
+# GROUP, 10 ms apart; from half a second in, conversion is switched to each
+# state in turn by METHOD, M2U_GAP seconds apart (0.5 by default).
+m2u_stream_switch()
+{
+	local grp=$1 method=$2; shift 2
+	local pid state
+
+	m2u_count_start "$grp"
+	M2U_COUNT=$M2U_STREAM M2U_DELAY=10msec m2u_send h1 "$grp" &
+	pid=$!
+	for state in "$@"; do
+		sleep "${M2U_GAP:-0.5}"
+		m2u_switch "$method" "$state"
+		check_err $? "$method: switching $state failed"
+	done
+	wait $pid
+	sleep 1
+}
+
+# m2u_stream_check I...: H1 sent the whole stream; each listed station got
+# each frame exactly once, to its own MAC or to the group MAC; the others
+# got none to their own MAC; nothing went to any other destination.
+m2u_stream_check()
+{
+	local i own grp sent other
+
+	sent=$(m2u_tc_count "" $h1 egress 100)
+	[ "$sent" = $M2U_STREAM ]
+	check_err $? "H1 sent $sent frames, expected $M2U_STREAM"
+	for i in $(seq 1 $M2U_NSTA); do
+		own=$(m2u_tc_count "${M2U_STA_NS[$i]}" sta ingress 1)
+		grp=$(m2u_tc_count "${M2U_STA_NS[$i]}" sta ingress 2)
+		if [[ " $* " == *" $i "* ]]; then
+			[ "$((own + grp))" = $M2U_STREAM ]
+			check_err $? "sta$i got $own frames to its MAC and $grp to the group MAC, expected $M2U_STREAM in all"
+		else
+			[ "$own" = 0 ]
+			check_err $? "sta$i, not a listener, got $own frames to its MAC"
+		fi
+	done
+	other=$(m2u_tc_count "" $air ingress 9)
+	[ "$other" = 0 ]
+	check_err $? "$swp2 sent $other frames to other destinations"
+}
+
+# m2u_listeners VERSION GROUP: sta1 and sta2 listen to GROUP with VERSION.
+m2u_listeners()
 {
 	local ver=$1 grp=$2
 
-	RET=0
-
-	m2u_two_listeners $ver $grp
-	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT 0 0
-	bridge link set dev $swp2 mcast_to_unicast off
-	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
-	bridge link set dev $swp2 mcast_to_unicast on
-
-	log_test "$ver: switched off, one multicast copy per frame"
+	m2u_sta_version 1 "$ver"
+	m2u_sta_version 2 "$ver"
+	m2u_listen 1 "$grp"
+	m2u_listen 2 "$grp"
 }
 
-m2u_toggle_off_igmpv2()
+m2u_listeners_stop()
 {
-	m2u_toggle_off_test igmpv2 239.1.2.1
+	m2u_unlisten 1
+	m2u_unlisten 2
 }
 
-m2u_toggle_off_mldv2()
+m2u_entry_is()
 {
-	m2u_toggle_off_test mldv2 ff0e::201
+	bridge -j mdb show dev br0 |
+		jq -e ".[].mdb[] | select(.port == \"$swp2\" and
+			.grp == \"$1\")" > /dev/null
 }
 
-# Listeners join with conversion off, then it is switched on.
+# Listeners join with conversion off; the flag is switched on mid-stream.
 m2u_toggle_on_test()
 {
-	local ver=$1 grp=$2
+	local ver=$1 grp=$2 method=$3 unrec0 unrec1
 
 	RET=0
 
-	bridge link set dev $swp2 mcast_to_unicast off
-	m2u_two_listeners $ver $grp
-	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
-	bridge link set dev $swp2 mcast_to_unicast on
-	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT 0 0
+	m2u_switch bridge off
+	m2u_listeners "$ver" "$grp"
+	busywait 5000 m2u_entry_is "$grp"
+	check_err $? "no mdb entry for $grp"
+	m2u_stat_get unrec0 $swp2 unrecorded_fallback
 
-	log_test "$ver: switched on, every listener at once"
+	m2u_stream_switch "$grp" "$method" on
+	m2u_is_on true
+	check_err $? "$method: conversion not on"
+	m2u_stream_check 1 2
+	m2u_stat_get unrec1 $swp2 unrecorded_fallback
+	[ "$unrec1" -gt "$unrec0" ]
+	check_err $? "no frame left as multicast while the port learnt its hosts"
+
+	# A query response interval after the switch, all unicast.
+	m2u_mdb_wait $swp2 "$grp" 2
+	m2u_learnt
+	m2u_expect h1 "$grp" $M2U_COUNT $M2U_COUNT 0 0
+	m2u_listeners_stop
+
+	log_test "$ver, switched on by $method: no frame lost, then unicast"
+}
+
+m2u_toggle_on_igmpv2()
+{
+	m2u_toggle_on_test igmpv2 239.1.2.1 bridge
 }
 
 m2u_toggle_on_igmpv3()
 {
-	m2u_toggle_on_test igmpv3 239.1.2.2
+	m2u_toggle_on_test igmpv3 239.1.2.2 ip
 }
 
 m2u_toggle_on_mldv1()
 {
-	m2u_toggle_on_test mldv1 ff0e::202
+	m2u_toggle_on_test mldv1 ff0e::201 sysfs
 }
 
-m2u_toggle_repeat()
+m2u_toggle_on_mldv2()
 {
-	local grp=239.1.2.3 i
+	m2u_toggle_on_test mldv2 ff0e::202 bridge
+}
+
+# Listeners join with conversion on; the flag is switched off mid-stream.
+m2u_toggle_off_test()
+{
+	local ver=$1 grp=$2 method=$3
 
 	RET=0
 
-	m2u_join 1 igmpv3 $grp
-	m2u_join 3 igmpv2 $grp
-	m2u_mdb_wait $swp2 $grp 2
-	for i in 1 2; do
-		bridge link set dev $swp2 mcast_to_unicast off
-		m2u_expect h1 $grp 0 0 0 $M2U_COUNT
-		bridge link set dev $swp2 mcast_to_unicast on
-		m2u_expect h1 $grp $M2U_COUNT 0 $M2U_COUNT 0
-	done
-	# A listener that joins while conversion is off is known once it is on.
-	bridge link set dev $swp2 mcast_to_unicast off
-	m2u_join 2 igmpv2 $grp
-	m2u_mdb_wait $swp2 $grp 3
-	bridge link set dev $swp2 mcast_to_unicast on
-	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT $M2U_COUNT 0
+	m2u_switch bridge on
+	m2u_listeners "$ver" "$grp"
+	m2u_mdb_wait $swp2 "$grp" 2
+	m2u_expect h1 "$grp" $M2U_COUNT $M2U_COUNT 0 0
 
-	log_test "repeated switching: exactly once, every time"
+	m2u_stream_switch "$grp" "$method" off
+	m2u_is_on false
+	check_err $? "$method: conversion not off"
+	m2u_stream_check 1 2
+	[ "$(m2u_mdb_count $swp2 "$grp")" = 0 ]
+	check_err $? "switched off: $(m2u_mdb_count $swp2 "$grp") host records left, expected 0"
+	m2u_expect h1 "$grp" 0 0 0 $M2U_COUNT
+	m2u_switch bridge on
+	m2u_listeners_stop
+
+	log_test "$ver, switched off by $method: no frame lost, then multicast"
+}
+
+m2u_toggle_off_igmpv2()
+{
+	m2u_toggle_off_test igmpv2 239.1.2.3 sysfs
+}
+
+m2u_toggle_off_igmpv3()
+{
+	m2u_toggle_off_test igmpv3 239.1.2.4 bridge
+}
+
+m2u_toggle_off_mldv1()
+{
+	m2u_toggle_off_test mldv1 ff0e::203 ip
+}
+
+m2u_toggle_off_mldv2()
+{
+	m2u_toggle_off_test mldv2 ff0e::204 sysfs
+}
+
+# Switched on and off ten times each within a stream, by all three ways.
+m2u_toggle_repeat()
+{
+	local grp=239.1.2.5 states=() i
+
+	RET=0
+
+	m2u_switch bridge off
+	m2u_sta_version 3 igmpv3
+	m2u_listeners igmpv3 "$grp"
+	m2u_listen 3 "$grp"
+	busywait 5000 m2u_entry_is "$grp"
+	for i in $(seq 1 10); do
+		states+=(on off)
+	done
+	M2U_GAP=0.1 m2u_stream_switch "$grp" bridge "${states[@]:0:6}"
+	m2u_stream_check 1 2 3
+	M2U_GAP=0.1 m2u_stream_switch "$grp" ip "${states[@]:0:6}"
+	m2u_stream_check 1 2 3
+	M2U_GAP=0.1 m2u_stream_switch "$grp" sysfs "${states[@]:0:8}"
+	m2u_stream_check 1 2 3
+	m2u_switch bridge on
+	m2u_mdb_wait $swp2 "$grp" 3
+	m2u_learnt
+	m2u_expect h1 "$grp" $M2U_COUNT $M2U_COUNT $M2U_COUNT 0
+	m2u_unlisten 3
+	m2u_listeners_stop
+
+	log_test "repeated switching within a stream: exactly once, every time"
 }
 
 m2u_toggle_fanout()
 {
-	local grp=ff0e::203
+	local grp=ff0e::205
 
 	RET=0
 
@@ -113,6 +268,12 @@ m2u_toggle_fanout()
 	bridge link set dev $swp2 mcast_to_unicast_fanout 2
 	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
 	bridge link set dev $swp2 mcast_to_unicast on
+	# The stations are mausezahn here: they answer the port's queries
+	# by hand, once it learns.
+	m2u_join 1 mldv2 $grp
+	m2u_join 2 mldv1 $grp
+	m2u_mdb_wait $swp2 $grp 2
+	m2u_learnt
 	m2u_expect h1 $grp $M2U_COUNT $M2U_COUNT 0 0
 	bridge link set dev $swp2 mcast_to_unicast_fanout 1
 	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
@@ -122,4 +283,22 @@ m2u_toggle_fanout()
 	log_test "switching with a fanout limit"
 }
 
-m2u_run
+toggle_setup()
+{
+	local i
+
+	for i in $(seq 1 $M2U_NSTA); do
+		m2u_sta_ip_up "$i"
+	done
+}
+
+trap cleanup EXIT
+
+setup_prepare
+setup_wait
+toggle_setup
+m2u_querier_start
+
+m2u_tests_run
+
+exit $EXIT_STATUS

@@ -11,7 +11,7 @@
 #
 # Every PERIOD seconds it dumps the mdb over rtnetlink (RTM_GETMDB) and
 # reads, for each GROUP=MAC pair, the host record behind PORT and the time
-# it has left (MDBA_MDB_HOSTATTR_TIMER). Polling alone misses a record that
+# it has left (MDBA_HOSTS_ATTR_TIMER). Polling alone misses a record that
 # runs out and comes back between two polls, so the remaining time is used
 # as well: a record refreshed at time r expires at r + membership interval,
 # so each poll gives the time of the last refresh. If that refresh came
@@ -42,18 +42,14 @@ NLMSG_DONE = 3
 AF_BRIDGE = 7
 NLA_TYPE_MASK = 0x3fff
 
-MDBA_MDB = 1
-MDBA_MDB_ENTRY = 1
-MDBA_MDB_ENTRY_INFO = 1
-MDBA_MDB_EATTR_SOURCE = 4
-MDBA_MDB_EATTR_HOSTS = 11
-MDBA_MDB_HOST = 1
-MDBA_MDB_HOSTATTR_ADDRESS = 1
-MDBA_MDB_HOSTATTR_TIMER = 3
+MDBA_HOSTS = 3
+MDBA_HOSTS_ENTRY = 1
+MDBA_HOSTS_ATTR_INFO = 1
+MDBA_HOSTS_ATTR_LLADDR = 2
+MDBA_HOSTS_ATTR_TIMER = 3
 
 # struct br_mdb_entry: ifindex, state, flags, vid, addr.u (16), addr.proto
 BR_MDB_ENTRY = struct.Struct("=IBBH16sH")
-BR_MDB_ENTRY_LEN = (BR_MDB_ENTRY.size + 3) & ~3
 ETH_P_IP = 0x0800
 ETH_P_IPV6 = 0x86DD
 
@@ -121,36 +117,26 @@ class Mdb:
         ifindex = struct.unpack_from("=I", msg, 4)[0]
         if ifindex != self.bridge:
             return
-        for atype, mdb in attrs(msg, 8):
-            if atype != MDBA_MDB:
+        for atype, hosts in attrs(msg, 8):
+            if atype != MDBA_HOSTS:
                 continue
-            for etype, entry in attrs(mdb):
-                if etype != MDBA_MDB_ENTRY:
-                    continue
-                for itype, info in attrs(entry):
-                    if itype == MDBA_MDB_ENTRY_INFO:
-                        self.parse_info(info, found)
+            for etype, entry in attrs(hosts):
+                if etype == MDBA_HOSTS_ENTRY:
+                    self.parse_host(dict(attrs(entry)), found)
 
-    def parse_info(self, info, found):
-        port, _, _, _, raw, proto = BR_MDB_ENTRY.unpack_from(info, 0)
+    def parse_host(self, hattr, found):
+        if MDBA_HOSTS_ATTR_INFO not in hattr or \
+           MDBA_HOSTS_ATTR_LLADDR not in hattr:
+            return
+        port, _, _, _, raw, proto = BR_MDB_ENTRY.unpack_from(
+            hattr[MDBA_HOSTS_ATTR_INFO], 0)
         if port != self.port:
             return
-        proto = socket.ntohs(proto)
-        group = group_text(raw, proto)
-        extra = dict(attrs(info, BR_MDB_ENTRY_LEN))
-        if MDBA_MDB_EATTR_SOURCE in extra or MDBA_MDB_EATTR_HOSTS not in extra:
-            return
-        for htype, host in attrs(extra[MDBA_MDB_EATTR_HOSTS]):
-            if htype != MDBA_MDB_HOST:
-                continue
-            hattr = dict(attrs(host))
-            if MDBA_MDB_HOSTATTR_ADDRESS not in hattr:
-                continue
-            left = 0
-            if MDBA_MDB_HOSTATTR_TIMER in hattr:
-                left = struct.unpack("=I", hattr[MDBA_MDB_HOSTATTR_TIMER])[0]
-            found[(group, mac_text(hattr[MDBA_MDB_HOSTATTR_ADDRESS]))] = \
-                left / 100.0
+        group = group_text(raw, socket.ntohs(proto))
+        left = 0
+        if MDBA_HOSTS_ATTR_TIMER in hattr:
+            left = struct.unpack("=I", hattr[MDBA_HOSTS_ATTR_TIMER])[0]
+        found[(group, mac_text(hattr[MDBA_HOSTS_ATTR_LLADDR]))] = left / 100.0
 
 
 class Pair:

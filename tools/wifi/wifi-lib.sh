@@ -534,10 +534,9 @@ wifi_listen_start()
 # MACs of the hosts br0 records behind wlan0 for GROUP.
 wifi_mdb_hosts()
 {
-	bridge -n "$(wifi_ns rtr)" -j mdb show dev br0 |
-		jq -r --arg g "$1" '.[].mdb[] |
-			select(.port == "wlan0" and .grp == $g and .src == null) |
-			.hosts[]?.host'
+	bridge -n "$(wifi_ns rtr)" -d -j mdb show dev br0 |
+		jq -r --arg g "$1" '.[].hosts[]? |
+			select(.port == "wlan0" and .grp == $g) | .mac'
 }
 
 wifi_mdb_has()
