@@ -36,7 +36,8 @@ export M2U_TESTS := $(TESTS)
 
 .PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
 	check check-debug demo shell series clean distclean tree-base \
-	kernel-base check-base bench bench-wifi medium build-matrix stress
+	kernel-base check-base bench bench-wifi medium build-matrix stress \
+	series-check series-export
 
 all: build
 
@@ -59,7 +60,11 @@ help:
 	@echo "                  (BENCH_WIFI_FRAMES=2000; BENCH_WIFI_QUICK=1 smoke run)"
 	@echo "make build        kernel, iproute2 and the Wi-Fi medium only"
 	@echo "make medium       build/wifi/m2u-medium (simulated Wi-Fi for hwsim)"
-	@echo "make series       apply the patch series and run checkpatch.pl --strict"
+	@echo "make series       the series to send, in build/series (M2U_AUTHOR=\"Name"
+	@echo "                  <address>\" or git config): git am, checkpatch --strict"
+	@echo "make series-check git am patch by patch, net/bridge built (W=1) at each"
+	@echo "                  step in every configuration of the build matrix"
+	@echo "make series-export write kernel/patches from the commits in build/linux"
 	@echo "make deps         install missing Debian packages"
 	@echo "make clean        remove build outputs, keep unpacked sources"
 
@@ -174,13 +179,26 @@ bench-wifi: build
 		-- /usr/bin/env $(BENCH_WIFI_ENV) $(TOP)/tools/wifi/bench-wifi
 	@$(TOP)/tools/wifi/bench-wifi-report $(B)/bench-wifi $(TOP)/docs
 
+# The series as it would be sent (build/series), from and signed off by
+# M2U_AUTHOR="Name <address>" or git config user.name/user.email; it must
+# apply with git am and pass checkpatch.pl --strict.
 series: tree
-	@$(TOP)/tools/checkpatch-series $(KSRC)
+	@$(TOP)/tools/series $(KSRC) $(B)/series
+
+# git am of build/series one patch at a time, net/bridge built with W=1 at
+# each step in the test kernel's and the build matrix's configurations.
+series-check: series
+	@$(TOP)/tools/series-check $(KSRC) $(B)/series $(B)/series-check
+
+# kernel/patches from the commits in build/linux (see README.md).
+series-export:
+	@$(TOP)/tools/series-export $(KSRC)
 
 clean:
 	rm -rf $(KOUT) $(KOUT_DEBUG) $(KOUT_BASE) $(IPR)/tree $(IPR)/bin $(B)/vm \
 		$(B)/check $(B)/check-debug $(B)/check-base $(B)/demo $(B)/shell \
-		$(B)/bench $(B)/bench-wifi $(B)/wifi $(B)/matrix $(B)/stress
+		$(B)/bench $(B)/bench-wifi $(B)/wifi $(B)/matrix $(B)/stress \
+		$(B)/series $(B)/series-check
 
 distclean:
 	rm -rf $(B)

@@ -35,6 +35,12 @@
 # the wire ($h1's egress, $air's egress for the stations), so that a check
 # of "nothing delivered" also sees that something was sent.
 
+# The tests need an iproute2 that knows the series' options.
+if ! bridge link help 2>&1 | grep -q "mcast_to_unicast_hosts_limit"; then
+	echo "SKIP: iproute2 too old, missing bridge \"mcast_to_unicast_hosts_limit\" support"
+	exit "$ksft_skip"
+fi
+
 M2U_NSTA=3
 M2U_STA_NS=()
 M2U_STA_MAC=(unused 02:00:00:00:00:01 02:00:00:00:00:02 02:00:00:00:00:03)
@@ -387,20 +393,30 @@ m2u_count_start()
 	gmac=$(m2u_group_mac "$grp")
 	m2u_count_stop
 	for i in $(seq 1 $M2U_NSTA); do
-		tc -n "${M2U_STA_NS[$i]}" -b - <<-EOF
-		filter add dev sta ingress protocol $proto pref 1 handle 1 flower ip_proto udp dst_mac ${M2U_STA_MAC[$i]} action pass
-		filter add dev sta ingress protocol $proto pref 1 handle 2 flower ip_proto udp dst_mac $gmac action pass
-		EOF
+		{
+			m2u_flt sta ingress $proto 1 1 ip_proto udp \
+				dst_mac ${M2U_STA_MAC[$i]}
+			m2u_flt sta ingress $proto 1 2 ip_proto udp dst_mac $gmac
+		} | tc -n "${M2U_STA_NS[$i]}" -b -
 	done
 	{
-		echo "filter add dev $air ingress protocol $proto pref 1 handle 10 flower ip_proto udp dst_mac $gmac action pass"
+		m2u_flt $air ingress $proto 1 10 ip_proto udp dst_mac $gmac
 		for i in $(seq 1 $M2U_NSTA); do
-			echo "filter add dev $air ingress protocol $proto pref 1 handle $((10 + i)) flower ip_proto udp dst_mac ${M2U_STA_MAC[$i]} action pass"
+			m2u_flt $air ingress $proto 1 $((10 + i)) ip_proto udp \
+				dst_mac ${M2U_STA_MAC[$i]}
 		done
-		echo "filter add dev $air ingress protocol $proto pref 2 handle 9 flower ip_proto udp action pass"
-		echo "filter add dev $air egress protocol $proto pref 1 handle 100 flower ip_proto udp dst_mac $gmac action pass"
-		echo "filter add dev $h1 egress protocol $proto pref 1 handle 100 flower ip_proto udp dst_mac $gmac action pass"
+		m2u_flt $air ingress $proto 2 9 ip_proto udp
+		m2u_flt $air egress $proto 1 100 ip_proto udp dst_mac $gmac
+		m2u_flt $h1 egress $proto 1 100 ip_proto udp dst_mac $gmac
 	} | tc -b -
+}
+
+# m2u_flt DEV DIR PROTO PREF HANDLE MATCH...: one "tc -b" line adding a
+# flower filter that counts what matches.
+m2u_flt()
+{
+	echo "filter add dev $1 $2 protocol $3 pref $4 handle $5 flower ${*:6}" \
+	     "action pass"
 }
 
 m2u_count_stop()
@@ -522,11 +538,14 @@ m2u_check_delivery()
 		done < <(m2u_tc_counts "${M2U_STA_NS[$i]}" sta)
 
 		[ "${sta_n[1]}" = "${want[$i]}" ]
-		check_err $? "sta$i received ${sta_n[1]:-missing} frames to its own MAC, expected ${want[$i]}"
+		check_err $? \
+			"sta$i received ${sta_n[1]:-missing} to its MAC, expected ${want[$i]}"
 		[ "${sta_n[2]}" = "$wgrp" ]
-		check_err $? "sta$i received ${sta_n[2]:-missing} frames to the group MAC, expected $wgrp"
+		check_err $? \
+			"sta$i received ${sta_n[2]:-missing} to the group MAC, expected $wgrp"
 		[ "${air_n[$((10 + i))]}" = "${want[$i]}" ]
-		check_err $? "$swp2 sent ${air_n[$((10 + i))]:-missing} frames to sta$i's MAC, expected ${want[$i]}"
+		check_err $? \
+			"$swp2 sent ${air_n[$((10 + i))]:-missing} to sta$i, expected ${want[$i]}"
 	done
 	[ "${air_n[10]}" = "$wgrp" ]
 	check_err $? "$swp2 sent ${air_n[10]:-missing} frames to the group MAC, expected $wgrp"
@@ -544,7 +563,8 @@ m2u_dump_counts()
 	for i in $(seq 1 $M2U_NSTA); do
 		echo "      sta$i: $(m2u_tc_counts "${M2U_STA_NS[$i]}" sta | tr '\n' ' ')"
 	done
-	echo "      $M2U_AIR_BR fdb: $(bridge fdb show br $M2U_AIR_BR | grep -v permanent | tr '\n' ';')"
+	echo "      $M2U_AIR_BR fdb:" \
+	     "$(bridge fdb show br $M2U_AIR_BR | grep -v permanent | tr '\n' ';')"
 }
 
 # m2u_expect SRC GROUP N1 N2 N3 NGROUP: send and check in one go.

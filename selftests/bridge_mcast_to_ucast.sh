@@ -83,9 +83,11 @@ m2u_off_baseline()
 	busywait 5000 m2u_port_entry_is $swp2 $grp
 	check_err $? "no mdb entry for $grp on $swp2"
 	[ "$(m2u_mdb_count $swp2 $grp)" = 0 ]
-	check_err $? "$swp2 without conversion keeps $(m2u_mdb_count $swp2 $grp) host records for $grp, expected 0"
+	check_err $? \
+		"$swp2 without conversion has $(m2u_mdb_count $swp2 $grp) records of $grp"
 	[ "$(m2u_port_attr $swp2 mcast_to_unicast_hosts_cnt)" = 0 ]
-	check_err $? "$swp2 without conversion counts $(m2u_port_attr $swp2 mcast_to_unicast_hosts_cnt) host records, expected 0"
+	check_err $? \
+		"$swp2 without conversion: $(m2u_port_attr $swp2 mcast_to_unicast_hosts_cnt) hosts"
 	m2u_expect h1 $grp 0 0 0 $M2U_COUNT
 	bridge link set dev $swp2 mcast_to_unicast on
 	m2u_learnt
@@ -153,7 +155,8 @@ m2u_mdb_per_host()
 	check_err $? "$grp: expected one port entry on $swp2"
 	[ "$(m2u_mdb_macs $swp2 $grp)" = \
 	  "[\"${M2U_STA_MAC[1]}\",\"${M2U_STA_MAC[2]}\"]" ]
-	check_err $? "bridge -d -j mdb show: hosts of $grp are $(m2u_mdb_macs $swp2 $grp), not sta1 and sta2"
+	check_err $? \
+		"bridge -d -j mdb show: $grp has $(m2u_mdb_macs $swp2 $grp), not sta1, sta2"
 	bridge -d mdb show dev br0 |
 		grep -q "port $swp2 grp ff0e::3 host ${M2U_STA_MAC[3]} temp"
 	check_err $? "bridge -d mdb show: no line for sta3's record of ff0e::3"

@@ -72,10 +72,12 @@ sta4_count_start()
 	proto=$(m2u_proto "$1")
 	for dev in $(sta4_exec ls /sys/class/net | grep '^sta'); do
 		tc -n "$M2U_STA4" filter del dev "$dev" ingress 2>/dev/null
-		tc -n "$M2U_STA4" -b - <<-EOT
-		filter add dev $dev ingress protocol $proto pref 1 handle 1 flower ip_proto udp dst_mac $STA4_MAC action pass
-		filter add dev $dev ingress protocol $proto pref 1 handle 2 flower ip_proto udp dst_mac $(m2u_group_mac "$1") action pass
-		EOT
+		{
+			m2u_flt $dev ingress $proto 1 1 ip_proto udp \
+				dst_mac $STA4_MAC
+			m2u_flt $dev ingress $proto 1 2 ip_proto udp \
+				dst_mac "$(m2u_group_mac "$1")"
+		} | tc -n "$M2U_STA4" -b -
 	done
 }
 
@@ -109,7 +111,8 @@ m2u_case_expiry()
 	m2u_expect h1 $grp $c $c 0 0
 	sleep 4.5
 	[ "$(m2u_mdb_macs $swp2 $grp)" = "[\"${M2U_STA_MAC[2]}\"]" ]
-	check_err $? "after the membership interval: hosts $(m2u_mdb_macs $swp2 $grp), expected sta2"
+	check_err $? \
+		"after the membership interval: hosts $(m2u_mdb_macs $swp2 $grp), expected sta2"
 	m2u_expect h1 $grp 0 $c 0 0
 	bridge mdb del dev br0 port $swp2 grp $grp host ${M2U_STA_MAC[2]}
 	ip link set dev br0 type bridge mcast_membership_interval 26000
@@ -249,12 +252,16 @@ m2u_case_several_ports_check()
 	own=$(sta4_count sta 1)
 	grpn=$(sta4_count sta 2)
 	[ "$own" = $c ] && [ "$grpn" = 0 ]
-	check_err $? "from $src: sta4 got $own frames to its MAC and $grpn to the group MAC, expected $c and 0"
+	check_err $? \
+		"from $src: sta4 got $own to its MAC and $grpn to the group MAC, expected $c, 0"
 	[ "$(m2u_tc_count "${M2U_STA_NS[1]}" sta ingress 1)" = $c ] &&
 		[ "$(m2u_tc_count "${M2U_STA_NS[1]}" sta ingress 2)" = 0 ]
-	check_err $? "from $src: sta1 got $(m2u_tc_count "${M2U_STA_NS[1]}" sta ingress 1) to its MAC, $(m2u_tc_count "${M2U_STA_NS[1]}" sta ingress 2) to the group MAC"
+	check_err $? "from $src: sta1 got $(m2u_tc_count "${M2U_STA_NS[1]}" sta \
+		ingress 1) to its MAC, $(m2u_tc_count "${M2U_STA_NS[1]}" sta \
+		ingress 2) to the group MAC"
 	[ "$(m2u_tc_count "" $air ingress 9)" = 0 ]
-	check_err $? "from $src: $swp2 sent $(m2u_tc_count "" $air ingress 9) frames to other destinations"
+	check_err $? \
+		"from $src: $swp2 sent $(m2u_tc_count "" $air ingress 9) to other MACs"
 	m2u_count_stop
 }
 
@@ -377,10 +384,15 @@ m2u_vlan_count_start()
 	tc filter del dev $air ingress 2>/dev/null
 	for v in 10 20; do
 		for i in 1 2 3; do
-			echo "filter add dev $air ingress protocol 802.1Q pref 5 handle $((100 * v + i)) flower vlan_id $v vlan_ethtype ip dst_mac ${M2U_STA_MAC[$i]} ip_proto udp action pass"
-			echo "filter add dev $air ingress protocol 802.1Q pref 5 handle $((100 * v + 50 + i)) flower vlan_id $v vlan_ethtype ip dst_mac ${M2U_STA_MAC[$i]} ip_proto 2 action pass"
+			m2u_flt $air ingress 802.1Q 5 $((100 * v + i)) \
+				vlan_id $v vlan_ethtype ip \
+				dst_mac ${M2U_STA_MAC[$i]} ip_proto udp
+			m2u_flt $air ingress 802.1Q 5 $((100 * v + 50 + i)) \
+				vlan_id $v vlan_ethtype ip \
+				dst_mac ${M2U_STA_MAC[$i]} ip_proto 2
 		done
-		echo "filter add dev $air ingress protocol 802.1Q pref 5 handle $((100 * v)) flower vlan_id $v vlan_ethtype ip dst_mac $gmac action pass"
+		m2u_flt $air ingress 802.1Q 5 $((100 * v)) \
+			vlan_id $v vlan_ethtype ip dst_mac $gmac
 	done | tc -b -
 }
 

@@ -86,7 +86,8 @@ m2u_copies_check()
 	[ $((after - before)) -eq $total ]
 	check_err $? "$swp2 counted $((after - before)) copies, expected $total"
 	[ "$(m2u_stat $swp2 alloc_drops)" = 0 ]
-	check_err $? "$swp2 counted $(m2u_stat $swp2 alloc_drops) copies lost to allocation failures"
+	check_err $? \
+		"$swp2 counted $(m2u_stat $swp2 alloc_drops) copies lost to allocation failures"
 	rm -rf "$dir"
 }
 

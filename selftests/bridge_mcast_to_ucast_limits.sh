@@ -35,8 +35,8 @@ source bridge_m2u_lib.sh
 M2U_NL="python3 $(dirname "$(readlink -f "$0")")/m2u_nl.py"
 M2U_FLOOD="python3 $(dirname "$(readlink -f "$0")")/m2u_flood.py"
 M2U_NLMON="python3 $(dirname "$(readlink -f "$0")")/m2u_nlmon.py"
-IFLA_BRPORT_MCAST_TO_UCAST_HOSTS_LIMIT=48
-IFLA_BRPORT_MCAST_TO_UCAST_HOSTS_CNT=49
+IFLA_BRPORT_MCAST_TO_UCAST_HOSTS_LIMIT=46
+IFLA_BRPORT_MCAST_TO_UCAST_HOSTS_CNT=47
 
 m2u_hosts_cnt()
 {
@@ -236,12 +236,14 @@ m2u_limit_sources()
 	m2u_mdb_wait $swp2 $grp 2
 	[ "$(m2u_host_mode $grp 2)" = exclude ] &&
 		[ -z "$(m2u_host_srcs $grp 2)" ]
-	check_err $? "sta2, INCLUDE of 40: $(m2u_host_mode $grp 2) {$(m2u_host_srcs $grp 2)}, expected exclude {}"
+	check_err $? \
+		"sta2, INCLUDE of 40: $(m2u_host_mode $grp 2) {$(m2u_host_srcs $grp 2)}"
 	M2U_RTYPE=2 m2u_join 3 igmpv3 $grp "${many[@]}"
 	m2u_mdb_wait $swp2 $grp 3
 	[ "$(m2u_host_mode $grp 3)" = exclude ] &&
 		[ "$(m2u_host_srcs $grp 3 | tr ',' '\n' | grep -c .)" = 32 ]
-	check_err $? "sta3, EXCLUDE of 40: $(m2u_host_mode $grp 3) with $(m2u_host_srcs $grp 3 | tr ',' '\n' | grep -c .) sources, expected 32"
+	check_err $? "sta3, EXCLUDE of 40: $(m2u_host_mode $grp 3) with $(
+		m2u_host_srcs $grp 3 | tr ',' '\n' | grep -c .) sources, expected 32"
 
 	log_test "host sources: invalid ones dropped, at most 32 per host"
 }
@@ -305,7 +307,8 @@ m2u_limit_netlink()
 	m2u_nl_ok "$json" "notifications"
 	[ "$(jq .new_hosts <<< "$json")" = 60 ] &&
 		[ "$(jq .del_hosts <<< "$json")" = 60 ]
-	check_err $? "host notifications: $(jq -c '{new_hosts, del_hosts}' <<< "$json"), expected 60 and 60"
+	check_err $? \
+		"host notifications: $(jq -c '{new_hosts, del_hosts}' <<< "$json"), expected 60, 60"
 	[ "$(jq .largest <<< "$json")" -le 4096 ]
 	check_err $? "largest notification $(jq .largest <<< "$json") bytes, expected at most 4096"
 	echo "      notifications: $(jq -c '{messages, largest}' <<< "$json")"
@@ -317,7 +320,8 @@ m2u_limit_netlink()
 	json=$($M2U_NLMON dump)
 	m2u_nl_ok "$json" "dump"
 	[ "$(jq .hosts <<< "$json")" = 1024 ] && [ "$(jq .keys <<< "$json")" = 1024 ]
-	check_err $? "dump: $(jq -c '{hosts, keys}' <<< "$json") host entries, expected 1024, each once"
+	check_err $? \
+		"dump: $(jq -c '{hosts, keys}' <<< "$json") host entries, expected 1024, each once"
 	[ "$(jq .max_sources <<< "$json")" = 32 ]
 	check_err $? "dump: a host with $(jq .max_sources <<< "$json") sources, expected 32"
 	echo "      dump: $(jq -c '{messages, largest, hosts}' <<< "$json")"

@@ -263,7 +263,8 @@ m2u_mdb_admin_entry()
 	m2u_static_del $grp 1
 	check_err $? "per-host entry beside a port entry: not deleted"
 	[ "$(m2u_port_entry $grp)" = permanent ]
-	check_err $? "the port entry is \"$(m2u_port_entry $grp)\" after its host went, expected permanent"
+	check_err $? \
+		"the port entry is \"$(m2u_port_entry $grp)\" after its host went"
 	# An entry for the whole port gets one multicast copy.
 	m2u_expect h1 $grp 0 0 0 $c
 	bridge mdb del dev br0 port $swp2 grp $grp
@@ -296,7 +297,8 @@ m2u_mdb_replace()
 	check_err $? "replacing by a permanent port entry failed"
 	m2u_static_del $grp 2
 	[ "$(m2u_port_entry $grp)" = permanent ]
-	check_err $? "port entry is \"$(m2u_port_entry $grp)\" after its host went, expected permanent"
+	check_err $? \
+		"port entry is \"$(m2u_port_entry $grp)\" after its host went, expected permanent"
 	bridge mdb del dev br0 port $swp2 grp $grp
 
 	log_test "replacing a port entry keeps its per-host entries consistent"
@@ -324,7 +326,8 @@ m2u_mdb_many_hosts()
 		.grp == \"$grp\") | .mac" <<< "$json")
 	uniq=$(sort -u <<< "$hosts" | grep -c .)
 	[ "$(grep -c . <<< "$hosts")" = $n ] && [ "$uniq" = $n ]
-	check_err $? "the dump listed $(grep -c . <<< "$hosts") hosts ($uniq different), expected $n"
+	check_err $? \
+		"the dump listed $(grep -c . <<< "$hosts") hosts ($uniq different), expected $n"
 	# One frame: its 1024 copies alone fill most of the backlog
 	# (netdev_max_backlog is 1000), and more would drop frames there, on
 	# the air side: the bridge's counter tells what it sent.

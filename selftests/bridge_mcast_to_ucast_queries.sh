@@ -28,7 +28,7 @@ source lib.sh
 source bridge_m2u_lib.sh
 
 M2U_NL="python3 $(dirname "$(readlink -f "$0")")/m2u_nl.py"
-IFLA_BRPORT_MCAST_TO_UCAST_QUERIES=47
+IFLA_BRPORT_MCAST_TO_UCAST_QUERIES=49
 # The listeners m2u_q_listeners makes: two hosts with IPv4 groups (sta2 in
 # two of them), one with an IPv6 group.
 M2U_Q_V4_HOSTS=2
@@ -56,10 +56,12 @@ m2u_q_count_add()
 	fi
 	[ -n "$src" ] && match+=" src_ip $src"
 	for i in $(seq 1 $M2U_NSTA); do
-		tc -n "${M2U_STA_NS[$i]}" -b - <<-EOF
-		filter add dev sta ingress protocol $proto pref $base handle $base flower dst_mac ${M2U_STA_MAC[$i]} $match action pass
-		filter add dev sta ingress protocol $proto pref $base handle $((base + 1)) flower dst_mac $gmac $match action pass
-		EOF
+		{
+			m2u_flt sta ingress $proto $base $base \
+				dst_mac ${M2U_STA_MAC[$i]} $match
+			m2u_flt sta ingress $proto $base $((base + 1)) \
+				dst_mac $gmac $match
+		} | tc -n "${M2U_STA_NS[$i]}" -b -
 	done
 }
 

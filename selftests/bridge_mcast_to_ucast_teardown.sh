@@ -95,7 +95,8 @@ m2u_td_check()
 	[[ $sent =~ ^[0-9]+$ ]] && [ "$sent" -gt 0 ]
 	check_err $? "H1 sent $sent frames"
 	[ "$(m2u_td_backlog_drops)" = "$M2U_TD_DROPS" ]
-	check_err $? "the backlogs dropped $(( $(m2u_td_backlog_drops) - M2U_TD_DROPS )) frames: the stream outran the VM"
+	check_err $? \
+		"backlogs dropped $(($(m2u_td_backlog_drops) - M2U_TD_DROPS)): too fast"
 	for i in "$@"; do
 		own=$(m2u_tc_count "${M2U_STA_NS[$i]}" sta ingress 1)
 		grp=$(m2u_tc_count "${M2U_STA_NS[$i]}" sta ingress 2)

@@ -91,7 +91,8 @@ m2u_stream_check()
 		grp=$(m2u_tc_count "${M2U_STA_NS[$i]}" sta ingress 2)
 		if [[ " $* " == *" $i "* ]]; then
 			[ "$((own + grp))" = $M2U_STREAM ]
-			check_err $? "sta$i got $own frames to its MAC and $grp to the group MAC, expected $M2U_STREAM in all"
+			check_err $? \
+				"sta$i got $own to its MAC + $grp to the group MAC, not $M2U_STREAM"
 		else
 			[ "$own" = 0 ]
 			check_err $? "sta$i, not a listener, got $own frames to its MAC"

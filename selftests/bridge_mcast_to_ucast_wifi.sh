@@ -145,7 +145,8 @@ setup_prepare()
 
 	rm -rf "$WIFI_RUN"
 	wifi_setup
-	check_err $? "the Wi-Fi scenario did not come up (logs in ${M2U_OUT_HOST:-${M2U_OUT:-/tmp}}/${WIFI_RUN##*/})"
+	check_err $? "the Wi-Fi scenario did not come up (logs in $(
+		)${M2U_OUT_HOST:-${M2U_OUT:-/tmp}}/${WIFI_RUN##*/})"
 	# The versions hold: no IGMPv2 querier turned sta2 into an IGMPv2 host.
 	v="$(wifi_igmp_mode sta1) $(wifi_igmp_mode sta2)"
 	[ "$v" = "V2 V3" ]
