@@ -83,6 +83,17 @@ def attrs(buf, off=0):
         off += (length + 3) & ~3
 
 
+def nested(buf, off, *path):
+    """The payloads reached from BUF (attributes from OFF) through the
+    attribute types of PATH, one nest level each."""
+    if not path:
+        yield buf
+        return
+    for t, v in attrs(buf, off):
+        if t == path[0]:
+            yield from nested(v, 0, *path[1:])
+
+
 def dump(sock, seq, mtype, body):
     hdr = struct.pack("=IHHII", 16 + len(body), mtype,
                       NLM_F_REQUEST | NLM_F_DUMP, seq, 0)
@@ -158,25 +169,18 @@ def main():
                                                         0)):
         if struct.unpack_from("=i", msg, 4)[0] != br_index:
             continue
-        for t, mdb in attrs(msg, 8):
-            if t != MDBA_MDB:
-                continue
-            for et, entry in attrs(mdb):
-                if et != MDBA_MDB_ENTRY:
-                    continue
-                for it, info in attrs(entry):
-                    if it != MDBA_MDB_ENTRY_INFO:
-                        continue
-                    entries += 1
-                    for xt, xv in attrs(info, BR_MDB_ENTRY_LEN):
-                        if xt not in MDB_EATTR:
-                            errors.append("mdb entry: attribute %d, which "
-                                          "upstream does not know" % xt)
-                        elif MDB_EATTR[xt][1] is not None and \
-                                len(xv) != MDB_EATTR[xt][1]:
-                            errors.append("mdb entry: attribute %d (%s) "
-                                          "has %d bytes" %
-                                          (xt, MDB_EATTR[xt][0], len(xv)))
+        for info in nested(msg, 8, MDBA_MDB, MDBA_MDB_ENTRY,
+                           MDBA_MDB_ENTRY_INFO):
+            entries += 1
+            for xt, xv in attrs(info, BR_MDB_ENTRY_LEN):
+                if xt not in MDB_EATTR:
+                    errors.append("mdb entry: attribute %d, which "
+                                  "upstream does not know" % xt)
+                elif MDB_EATTR[xt][1] is not None and \
+                        len(xv) != MDB_EATTR[xt][1]:
+                    errors.append("mdb entry: attribute %d (%s) "
+                                  "has %d bytes" %
+                                  (xt, MDB_EATTR[xt][0], len(xv)))
 
     # ip link xstats type bridge_slave: upstream's own xstats at their sizes
     req = struct.pack("=BxxxiI", AF_UNSPEC, 0,
@@ -185,20 +189,16 @@ def main():
         index = struct.unpack_from("=i", msg, 4)[0]
         if index not in names:
             continue
-        for t, xs in attrs(msg, 12):
-            if t != IFLA_STATS_LINK_XSTATS_SLAVE:
-                continue
-            for lt, br in attrs(xs):
-                if lt != LINK_XSTATS_TYPE_BRIDGE:
-                    continue
-                for bt, bv in attrs(br):
-                    if bt == BRIDGE_XSTATS_M2U:
-                        m2u.append(names[index])
-                    elif bt in XSTATS and XSTATS[bt][1] is not None and \
-                            len(bv) != XSTATS[bt][1]:
-                        errors.append("%s xstats: attribute %d (%s) has %d "
-                                      "bytes" % (names[index], bt,
-                                                 XSTATS[bt][0], len(bv)))
+        for br in nested(msg, 12, IFLA_STATS_LINK_XSTATS_SLAVE,
+                         LINK_XSTATS_TYPE_BRIDGE):
+            for bt, bv in attrs(br):
+                if bt == BRIDGE_XSTATS_M2U:
+                    m2u.append(names[index])
+                elif bt in XSTATS and XSTATS[bt][1] is not None and \
+                        len(bv) != XSTATS[bt][1]:
+                    errors.append("%s xstats: attribute %d (%s) has %d "
+                                  "bytes" % (names[index], bt,
+                                             XSTATS[bt][0], len(bv)))
 
     print(json.dumps({"ports": len(ports), "entries": entries,
                       "xstats_m2u": sorted(m2u), "errors": errors}))
