@@ -629,6 +629,45 @@ m2u_port_attr()
 }
 
 ################################################################################
+# Kernel memory.
+
+# m2u_mem_kb [noshrink]: unreclaimable slab and per-CPU memory in use, in
+# kB, once freed objects are really gone. Shrinking each slab cache also
+# empties KASAN's quarantine of that cache: on a KASAN kernel freed objects
+# wait there, still counted as slab, until the quarantine fills up.
+m2u_mem_kb()
+{
+	local c
+
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	if [ "${1:-}" != noshrink ]; then
+		for c in /sys/kernel/slab/*/shrink; do
+			echo 1 > "$c" 2>/dev/null
+		done
+	fi
+	sleep 1
+	awk '$1 == "SUnreclaim:" || $1 == "Percpu:" { kb += $2 }
+	     END { print kb }' /proc/meminfo
+}
+
+# m2u_slab_caches: "NAME KB" for each slab cache, from /proc/slabinfo.
+m2u_slab_caches()
+{
+	awk 'NR > 2 { kb[$1] += $15 * $6 * 4 } END { for (c in kb) print c, kb[c] }' \
+		/proc/slabinfo | sort
+}
+
+# m2u_slab_grown FILE: the caches that grew most since m2u_slab_caches
+# wrote FILE, as "NAME +KB" on one line.
+m2u_slab_grown()
+{
+	m2u_slab_caches | join -a 2 "$1" - |
+		awk 'NF == 2 { $3 = $2; $2 = 0 } $3 > $2 { print $3 - $2, $1 }' |
+		sort -rn | head -n 6 | awk '{ printf "%s +%d kB  ", $2, $1 }'
+}
+
+################################################################################
 # Stations with an IP stack, for hosts that answer queries.
 
 # m2u_sta_ip_up STA: give station STA addresses, IPv6 included, so that its

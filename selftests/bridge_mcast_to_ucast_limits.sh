@@ -48,14 +48,6 @@ m2u_hosts_cnt_is()
 	[ "$(m2u_hosts_cnt)" = "$1" ]
 }
 
-# Slab and per-CPU memory in use, in kB, once freed objects are gone.
-m2u_mem_kb()
-{
-	sleep 1
-	awk '$1 == "Slab:" || $1 == "Percpu:" { kb += $2 } END { print kb }' \
-		/proc/meminfo
-}
-
 # Port groups of $swp2.
 m2u_port_groups()
 {
