@@ -634,7 +634,10 @@ m2u_port_attr()
 # m2u_mem_kb [noshrink]: unreclaimable slab and per-CPU memory in use, in
 # kB, once freed objects are really gone. Shrinking each slab cache also
 # empties KASAN's quarantine of that cache: on a KASAN kernel freed objects
-# wait there, still counted as slab, until the quarantine fills up.
+# wait there, still counted as slab, until the quarantine fills up. The
+# caches of the debugging tools themselves (debug objects' pool, which
+# keeps its free tracking objects, and kmemleak's) are left out: they
+# follow how much was tracked, not what is still allocated.
 m2u_mem_kb()
 {
 	local c
@@ -647,8 +650,17 @@ m2u_mem_kb()
 		done
 	fi
 	sleep 1
-	awk '$1 == "SUnreclaim:" || $1 == "Percpu:" { kb += $2 }
-	     END { print kb }' /proc/meminfo
+	{ awk '$1 == "SUnreclaim:" || $1 == "Percpu:" { kb += $2 }
+	       END { print kb }' /proc/meminfo
+	  m2u_debug_slab_kb; } | { read -r a; read -r b; echo $((a - b)); }
+}
+
+# m2u_debug_slab_kb: kB in the slab caches of debug objects and kmemleak.
+m2u_debug_slab_kb()
+{
+	awk '$1 == "debug_objects_cache" || $1 == "kmemleak_object" {
+		kb += $15 * $6 * 4 } END { print kb + 0 }' /proc/slabinfo \
+		2>/dev/null || echo 0
 }
 
 # m2u_slab_caches: "NAME KB" for each slab cache, from /proc/slabinfo.

@@ -280,7 +280,8 @@ m2u_stress()
 	[ $((after - MEM_BASE)) -lt 2048 ]
 	check_err $? \
 		"slab and per-CPU memory $((after - MEM_BASE)) kB above the start, not < 2048; grown: $(m2u_slab_grown "$DIR/slab0")"
-	echo "      memory after the teardown: $((after - MEM_BASE)) kB above the start"
+	echo "      memory after the teardown: $((after - MEM_BASE)) kB above the start" \
+	     "(debug objects' and kmemleak's caches: $((DBG_BASE)) -> $(m2u_debug_slab_kb) kB, left out)"
 
 	if [ "$FAILSLAB" = 0 ]; then
 		log_test "stress for $SECS s"
@@ -293,6 +294,7 @@ m2u_stress()
 BACKLOG=$(sysctl -n net.core.netdev_max_backlog)
 sysctl -qw net.core.netdev_max_backlog=100000
 MEM_BASE=$(m2u_mem_kb)
+DBG_BASE=$(m2u_debug_slab_kb)
 m2u_slab_caches > "$DIR/slab0"
 trap 'cleanup; sysctl -qw net.core.netdev_max_backlog=$BACKLOG; rm -rf "$DIR"' EXIT
 
