@@ -165,7 +165,7 @@ failslab()
 
 m2u_stress()
 {
-	local after sent i own grp seen copies0 copies1 mon json drops0 drops
+	local after msg sent i own grp seen copies0 copies1 mon json drops0 drops
 
 	RET=0
 
@@ -278,8 +278,8 @@ m2u_stress()
 		sleep 2
 	done
 	[ $((after - MEM_BASE)) -lt 2048 ]
-	check_err $? \
-		"slab and per-CPU memory $((after - MEM_BASE)) kB above the start, not < 2048; grown: $(m2u_slab_grown "$DIR/slab0")"
+	msg="slab and per-CPU memory $((after - MEM_BASE)) kB above the start,"
+	check_err $? "$msg not < 2048; grown: $(m2u_slab_grown "$DIR/slab0")"
 	echo "      memory after the teardown: $((after - MEM_BASE)) kB above the start" \
 	     "(debug objects' and kmemleak's caches: $((DBG_BASE)) -> $(m2u_debug_slab_kb) kB, left out)"
 
