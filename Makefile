@@ -47,7 +47,7 @@ help:
 	@echo "                  (TESTS=\"a.sh b.sh\" runs only those)"
 	@echo "make check-debug  the same on a KASAN/lockdep/kmemleak kernel"
 	@echo "make stress       everything at once on a converting port, on the"
-	@echo "                  debug kernel with failslab (STRESS_SECS=1020)"
+	@echo "                  debug kernel with failslab (STRESS_SECS=960)"
 	@echo "make build-matrix compile net/bridge as a module without snooping,"
 	@echo "                  without IPv6, without VLAN filtering (W=1)"
 	@echo "make check-base   our selftests on the unpatched kernel: they fail"
@@ -141,7 +141,7 @@ build-matrix: tree
 
 # bridge_mcast_to_ucast_stress.sh for STRESS_SECS on the debug kernel, with
 # STRESS_FAILSLAB percent of atomic slab allocations failing.
-STRESS_SECS     ?= 1020
+STRESS_SECS     ?= 960
 STRESS_FAILSLAB ?= 1
 stress: kernel-debug iproute2
 	@M2U_KAPPEND="$(DEBUG_KAPPEND)" \
