@@ -640,7 +640,7 @@ m2u_port_attr()
 # follow how much was tracked, not what is still allocated.
 m2u_mem_kb()
 {
-	local c
+	local c kb
 
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
@@ -650,17 +650,18 @@ m2u_mem_kb()
 		done
 	fi
 	sleep 1
-	{ awk '$1 == "SUnreclaim:" || $1 == "Percpu:" { kb += $2 }
-	       END { print kb }' /proc/meminfo
-	  m2u_debug_slab_kb; } | { read -r a; read -r b; echo $((a - b)); }
+	kb=$(awk '$1 == "SUnreclaim:" || $1 == "Percpu:" { kb += $2 }
+		  END { print kb }' /proc/meminfo)
+	echo $((kb - $(m2u_debug_slab_kb)))
 }
 
-# m2u_debug_slab_kb: kB in the slab caches of debug objects and kmemleak.
+# m2u_debug_slab_kb: kB in the slab caches of debug objects and kmemleak
+# (0 without /proc/slabinfo).
 m2u_debug_slab_kb()
 {
-	awk '$1 == "debug_objects_cache" || $1 == "kmemleak_object" {
-		kb += $15 * $6 * 4 } END { print kb + 0 }' /proc/slabinfo \
-		2>/dev/null || echo 0
+	m2u_slab_caches 2>/dev/null |
+		awk '$1 == "debug_objects_cache" || $1 == "kmemleak_object" {
+			kb += $2 } END { print kb + 0 }'
 }
 
 # m2u_slab_caches: "NAME KB" for each slab cache, from /proc/slabinfo.
