@@ -9,6 +9,7 @@
  *           unicast MAC), a sequence number at the start of the payload
  *   report  IGMPv2 membership reports from H hosts (distinct source MACs and
  *           IPs) for G groups: for each group, for each host
+ *   query   N IGMPv2 general queries to 224.0.0.1, as a querier would send
  *
  * With --wait-rx FILE DELTA it reads the counter in FILE (a sysfs statistics
  * file, possibly of another network namespace, handed over as /dev/fd/N)
@@ -17,7 +18,10 @@
  * one unicast frame to MAC follows the reports, so that a counter on the far
  * side rises only once everything before it has been processed.
  *
- * Prints nothing on success except, with --time, the elapsed seconds.
+ * Prints nothing on success except, with --time, the elapsed seconds, and
+ * with --busy also the seconds the CPUs were not idle meanwhile (from the
+ * idle and iowait times in /proc/stat): time a sender spends asleep waiting
+ * for the backlog to drain is not work the kernel did.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -45,7 +49,7 @@
 #define FRAME_MIN	60	/* ETH_ZLEN: the shortest frame on the wire */
 #define PAYLOAD_MAX	(1500 - IP_HLEN - UDP_HLEN)
 
-enum mode { MODE_DATA, MODE_REPORT };
+enum mode { MODE_DATA, MODE_REPORT, MODE_QUERY };
 
 struct opts {
 	enum mode mode;
@@ -67,6 +71,7 @@ struct opts {
 	unsigned long long wait_delta;
 	double timeout;
 	int print_time;
+	int print_busy;
 };
 
 static const char *prog = "m2u-send";
@@ -76,6 +81,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: %s data   -i IFACE [options]\n"
 "       %s report -i IFACE [options]\n"
+"       %s query  -i IFACE [options]\n"
 "\n"
 "data: IPv4/UDP frames (ports 5000 -> 5004, UDP checksum 0) to a multicast\n"
 "group, a big-endian sequence number at the start of the payload.\n"
@@ -94,6 +100,10 @@ static void usage(FILE *f)
 "  --marker MAC           then send one unicast frame to MAC, from the\n"
 "                         interface's own MAC\n"
 "\n"
+"query: IGMPv2 general queries (maximum response time 10 s) to 224.0.0.1,\n"
+"from the interface's MAC and --src-ip.\n"
+"  -n, --count N          queries to send (default 1000)\n"
+"\n"
 "common:\n"
 "  -i, --dev IFACE        interface to send on (required)\n"
 "  --src-mac MAC          source MAC of data frames (default the interface's)\n"
@@ -103,8 +113,10 @@ static void usage(FILE *f)
 "                         on .../statistics/rx_packets in another netns)\n"
 "  --timeout SEC          give up waiting after SEC seconds (default 60)\n"
 "  --time                 print the elapsed seconds (send, then wait)\n"
+"  --busy                 with --time, also print the seconds the CPUs were\n"
+"                         busy meanwhile (elapsed minus idle and iowait)\n"
 "  -h, --help             this text\n",
-		prog, prog, PAYLOAD_MAX, BATCH_MAX);
+		prog, prog, prog, PAYLOAD_MAX, BATCH_MAX);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -194,6 +206,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	} else if (!strcmp(argv[1], "report")) {
 		o->mode = MODE_REPORT;
 		o->group = 0xef020000;		/* 239.2.0.0 */
+	} else if (!strcmp(argv[1], "query")) {
+		o->mode = MODE_QUERY;
+		o->group = 0xef020000;		/* not used */
 	} else {
 		fprintf(stderr, "%s: unknown mode '%s'\n", prog, argv[1]);
 		usage(stderr);
@@ -206,8 +221,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		/* every option but the flags takes one value, --wait-rx two */
 		int need = 1;
 
-		if (!strcmp(a, "--time") || !strcmp(a, "-h") ||
-		    !strcmp(a, "--help"))
+		if (!strcmp(a, "--time") || !strcmp(a, "--busy") ||
+		    !strcmp(a, "-h") || !strcmp(a, "--help"))
 			need = 0;
 		else if (!strcmp(a, "--wait-rx"))
 			need = 2;
@@ -219,6 +234,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			exit(0);
 		} else if (!strcmp(a, "--time")) {
 			o->print_time = 1;
+		} else if (!strcmp(a, "--busy")) {
+			o->print_busy = 1;
 		} else if (!strcmp(a, "-i") || !strcmp(a, "--dev")) {
 			o->ifname = argv[i + 1];
 		} else if (!strcmp(a, "-n") || !strcmp(a, "--count")) {
@@ -259,6 +276,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 	if (!o->ifname)
 		die("no interface given (-i IFACE)");
+	if (o->print_busy && !o->print_time)
+		die("--busy needs --time");
 	check_group(o->group);
 	if (o->mode == MODE_REPORT) {
 		if (o->group + (uint64_t)o->groups - 1 > 0xefffffff)
@@ -378,6 +397,20 @@ static size_t build_report(uint8_t *f, unsigned int host, uint32_t group)
 	return FRAME_MIN;
 }
 
+static size_t build_query(const struct opts *o, uint8_t *f)
+{
+	static const uint8_t all_hosts[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	uint8_t *p;
+
+	memset(f, 0, FRAME_MIN);
+	p = put_eth(f, all_hosts, o->src_mac);
+	p = put_ip(p, o->src_ip, 0xe0000001, IPPROTO_IGMP, 1, IGMP_LEN, 1);
+	p[0] = 0x11;			/* membership query */
+	p[1] = 100;			/* maximum response time, 1/10 s */
+	memcpy(p + 2, &(uint16_t){ csum(p, IGMP_LEN) }, 2);
+	return FRAME_MIN;
+}
+
 static size_t build_marker(const struct opts *o, uint8_t *f)
 {
 	uint8_t *p;
@@ -431,6 +464,22 @@ static unsigned long long read_counter(int fd, const char *path)
 	return strtoull(buf, NULL, 10);
 }
 
+/* Seconds the CPUs spent idle or waiting for I/O, from /proc/stat. */
+static double idle_time(void)
+{
+	unsigned long long v[5];
+	FILE *f;
+
+	f = fopen("/proc/stat", "r");
+	if (!f)
+		die("/proc/stat: %s", strerror(errno));
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4]) != 5)
+		die("/proc/stat: no cpu line");
+	fclose(f);
+	return (double)(v[3] + v[4]) / sysconf(_SC_CLK_TCK);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -480,7 +529,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	uint8_t *frames;
 	size_t flen = 0, slot;
-	double t0, t1, deadline;
+	double t0, t1, deadline, idle0 = 0;
 	unsigned long i;
 	unsigned int j;
 	int wfd = -1;
@@ -492,8 +541,18 @@ int main(int argc, char **argv)
 	s->batch = o.batch;
 	s->fd = open_socket(o.ifname, o.src_mac, o.have_src_mac);
 
-	/* Prebuild: a ring of one batch for data, every report otherwise. */
-	if (o.mode == MODE_DATA) {
+	/* Prebuild: a ring of one batch for data and queries, every report
+	 * otherwise.
+	 */
+	if (o.mode == MODE_QUERY) {
+		slot = FRAME_MIN;
+		total = o.count;
+		frames = calloc(o.batch, slot);
+		if (!frames)
+			die("out of memory");
+		for (j = 0; j < o.batch; j++)
+			flen = build_query(&o, frames + j * slot);
+	} else if (o.mode == MODE_DATA) {
 		slot = ETH_HLEN_ + IP_HLEN + UDP_HLEN + PAYLOAD_MAX;
 		total = o.count;
 		frames = calloc(o.batch, slot);
@@ -526,6 +585,8 @@ int main(int argc, char **argv)
 		base = read_counter(wfd, o.wait_file);
 	}
 
+	if (o.print_busy)
+		idle0 = idle_time();
 	t0 = now();
 	for (i = 0; i < total + o.have_marker; i += j) {
 		unsigned long left = total + o.have_marker - i;
@@ -537,6 +598,8 @@ int main(int argc, char **argv)
 			if (o.mode == MODE_DATA) {
 				f = frames + j * slot;
 				put32(f + ETH_HLEN_ + IP_HLEN + UDP_HLEN, i + j);
+			} else if (o.mode == MODE_QUERY) {
+				f = frames + j * slot;
 			} else {
 				f = frames + (i + j) * slot;
 			}
@@ -568,7 +631,9 @@ int main(int argc, char **argv)
 	}
 	t1 = now();
 
-	if (o.print_time)
+	if (o.print_busy)
+		printf("%.6f %.6f\n", t1 - t0, t1 - t0 - (idle_time() - idle0));
+	else if (o.print_time)
 		printf("%.6f\n", t1 - t0);
 	return 0;
 }
