@@ -544,22 +544,17 @@ int main(int argc, char **argv)
 	/* Prebuild: a ring of one batch for data and queries, every report
 	 * otherwise.
 	 */
-	if (o.mode == MODE_QUERY) {
-		slot = FRAME_MIN;
+	if (o.mode != MODE_REPORT) {
+		slot = o.mode == MODE_DATA ?
+		       ETH_HLEN_ + IP_HLEN + UDP_HLEN + PAYLOAD_MAX : FRAME_MIN;
 		total = o.count;
 		frames = calloc(o.batch, slot);
 		if (!frames)
 			die("out of memory");
 		for (j = 0; j < o.batch; j++)
-			flen = build_query(&o, frames + j * slot);
-	} else if (o.mode == MODE_DATA) {
-		slot = ETH_HLEN_ + IP_HLEN + UDP_HLEN + PAYLOAD_MAX;
-		total = o.count;
-		frames = calloc(o.batch, slot);
-		if (!frames)
-			die("out of memory");
-		for (j = 0; j < o.batch; j++)
-			flen = build_data(&o, frames + j * slot);
+			flen = o.mode == MODE_DATA ?
+			       build_data(&o, frames + j * slot) :
+			       build_query(&o, frames + j * slot);
 	} else {
 		slot = FRAME_MIN;
 		total = (unsigned long long)o.hosts * o.groups;
@@ -595,13 +590,13 @@ int main(int argc, char **argv)
 		for (j = 0; j < n; j++) {
 			uint8_t *f;
 
-			if (o.mode == MODE_DATA) {
-				f = frames + j * slot;
-				put32(f + ETH_HLEN_ + IP_HLEN + UDP_HLEN, i + j);
-			} else if (o.mode == MODE_QUERY) {
-				f = frames + j * slot;
-			} else {
+			if (o.mode == MODE_REPORT) {
 				f = frames + (i + j) * slot;
+			} else {
+				f = frames + j * slot;
+				if (o.mode == MODE_DATA)
+					put32(f + ETH_HLEN_ + IP_HLEN + UDP_HLEN,
+					      i + j);
 			}
 			s->iov[j].iov_base = f;
 			s->iov[j].iov_len = flen;
