@@ -208,7 +208,6 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		o->group = 0xef020000;		/* 239.2.0.0 */
 	} else if (!strcmp(argv[1], "query")) {
 		o->mode = MODE_QUERY;
-		o->group = 0xef020000;		/* not used */
 	} else {
 		fprintf(stderr, "%s: unknown mode '%s'\n", prog, argv[1]);
 		usage(stderr);
@@ -278,7 +277,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die("no interface given (-i IFACE)");
 	if (o->print_busy && !o->print_time)
 		die("--busy needs --time");
-	check_group(o->group);
+	if (o->mode != MODE_QUERY)
+		check_group(o->group);
 	if (o->mode == MODE_REPORT) {
 		if (o->group + (uint64_t)o->groups - 1 > 0xefffffff)
 			die("--groups %u from --first-group runs past 239.255.255.255",
