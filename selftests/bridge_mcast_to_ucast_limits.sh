@@ -183,11 +183,13 @@ m2u_limit_flood_on()
 	check_err $? "the flood failed"
 	busywait 40000 m2u_hosts_cnt_is 0
 	check_err $? "after the membership interval: $(m2u_hosts_cnt) records left"
+	# Back to the default interval, so that sta1's record outlives the
+	# checks on a slow kernel.
+	ip link set dev br0 type bridge mcast_membership_interval 26000
 	m2u_join 1 igmpv2 $grp
 	m2u_mdb_wait $swp2 $grp 1
 	m2u_expect h1 $grp $c 0 0 0
 
-	ip link set dev br0 type bridge mcast_membership_interval 26000
 	m2u_port_flush
 
 	log_test "65536 forged reports, conversion on: limit holds, delivery goes on"
