@@ -18,6 +18,7 @@ BZIMAGE      := $(KOUT)/arch/x86/boot/bzImage
 BZIMAGE_DEBUG := $(KOUT_DEBUG)/arch/x86/boot/bzImage
 BENCH_SEND   := $(B)/bench/m2u-send
 MEDIUM       := $(B)/wifi/m2u-medium
+DIAG         := $(B)/diag/m2u-diag
 KFRAGS       := $(TOP)/kernel/config/m2u.config
 KFRAGS_DEBUG := $(KFRAGS) $(TOP)/kernel/config/debug.config
 # Debian serves the source of this iproute2 only (bookworm); the backports'
@@ -37,7 +38,7 @@ export M2U_TESTS := $(TESTS)
 .PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
 	check check-debug demo shell series clean distclean tree-base \
 	kernel-base check-base bench bench-wifi medium build-matrix stress \
-	series-check series-export
+	series-check series-export diag
 
 all: build
 
@@ -60,6 +61,7 @@ help:
 	@echo "                  (BENCH_WIFI_FRAMES=2000; BENCH_WIFI_QUICK=1 smoke run)"
 	@echo "make build        kernel, iproute2 and the Wi-Fi medium only"
 	@echo "make medium       build/wifi/m2u-medium (simulated Wi-Fi for hwsim)"
+	@echo "make diag         build/diag/m2u-diag (the field diagnostic, tools/m2u-diag)"
 	@echo "make series       the series to send, in build/series (M2U_AUTHOR=\"Name"
 	@echo "                  <address>\" or git config): git am, checkpatch --strict"
 	@echo "make series-check git am patch by patch, net/bridge built (W=1) at each"
@@ -111,7 +113,7 @@ kernel-debug: tree $(KOUT_DEBUG)/.config
 iproute2: versions
 	@$(TOP)/tools/iproute2-build $(IPR_VERSION) $(IPR)
 
-build: kernel iproute2 medium
+build: kernel iproute2 medium diag
 
 # The simulated Wi-Fi medium for mac80211_hwsim (tools/wifi).
 medium: $(MEDIUM)
@@ -119,6 +121,13 @@ medium: $(MEDIUM)
 $(MEDIUM): $(TOP)/tools/wifi/m2u-medium.c | deps
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -o $@ $< -lmnl
+
+# The field diagnostic (tools/m2u-diag); bridge_mcast_to_ucast_diag.sh runs it.
+diag: $(DIAG)
+
+$(DIAG): $(TOP)/tools/m2u-diag/m2u-diag.c | deps
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -Werror -o $@ $< -lmnl
 
 # The tests run in M2U_SHARDS VMs at once (tools/run-check).
 check: build
@@ -130,7 +139,7 @@ check: build
 # boot stalls in soft lockups.
 DEBUG_KAPPEND := acpi=noirq
 
-check-debug: kernel-debug iproute2
+check-debug: kernel-debug iproute2 medium diag
 	@M2U_KAPPEND="$(DEBUG_KAPPEND)" \
 	M2U_VM_TIMEOUT=$$(( $(VM_TIMEOUT) * 4 )) M2U_VM_ARGS="--kmemleak -m 4096" \
 		$(TOP)/tools/run-check $(BZIMAGE_DEBUG) $(B)/check-debug $(TESTS)
@@ -152,7 +161,7 @@ stress: kernel-debug iproute2
 		--kmemleak -m 4096 -l $(B)/stress/console.log -o $(B)/stress \
 		-- $(TOP)/tools/run-selftests
 
-check-base: kernel-base iproute2
+check-base: kernel-base iproute2 medium diag
 	@M2U_BASE=1 M2U_KSRC=$(KSRC_BASE) M2U_VM_TIMEOUT=$(VM_TIMEOUT) \
 		$(TOP)/tools/run-check $(BZIMAGE_BASE) $(B)/check-base \
 		$(or $(TESTS),$(OUR_TESTS))

@@ -364,6 +364,15 @@ m2u_mdb_wait()
 	check_err $? "$grp on $port: $(m2u_mdb_count "$port" "$grp") hosts in mdb, expected $count"
 }
 
+# m2u_sleep_until T0 SECS: sleep until SECS seconds after T0 (date +%s.%N),
+# at once if that has passed: a wait measured from a report, whatever the
+# checks in between took on a slow kernel.
+m2u_sleep_until()
+{
+	sleep "$(awk -v t0="$1" -v s="$2" -v now="$(date +%s.%N)" \
+		'BEGIN { d = t0 + s - now; print (d > 0 ? d : 0) }')"
+}
+
 # sta1 and sta2 join GROUP with VERSION; wait until br0 records both.
 m2u_two_listeners()
 {
