@@ -38,7 +38,7 @@ export M2U_TESTS := $(TESTS)
 .PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
 	check check-debug demo shell series clean distclean tree-base \
 	kernel-base check-base bench bench-wifi medium build-matrix stress \
-	series-check series-export diag
+	series-check series-export diag docs
 
 all: build
 
@@ -67,6 +67,8 @@ help:
 	@echo "make series-check git am patch by patch, net/bridge built (W=1) at each"
 	@echo "                  step in every configuration of the build matrix"
 	@echo "make series-export write kernel/patches from the commits in build/linux"
+	@echo "make docs         docs/diagrams/*.svg (graphviz) and the patch map in"
+	@echo "                  docs/design.md (tools/patch-map)"
 	@echo "make deps         install missing Debian packages"
 	@echo "make clean        remove build outputs, keep unpacked sources"
 
@@ -121,6 +123,17 @@ medium: $(MEDIUM)
 $(MEDIUM): $(TOP)/tools/wifi/m2u-medium.c | deps
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra -o $@ $< -lmnl
+
+# Generated parts of the docs: the diagrams from their graphviz source, and
+# the map of the functions each patch adds in docs/design.md.
+DIAGRAMS := $(patsubst %.dot,%.svg,$(wildcard $(TOP)/docs/diagrams/*.dot))
+
+docs: $(DIAGRAMS)
+	@$(TOP)/tools/patch-map
+
+$(TOP)/docs/diagrams/%.svg: $(TOP)/docs/diagrams/%.dot
+	@$(TOP)/tools/install-deps --docs
+	dot -Tsvg -o $@ $<
 
 # The field diagnostic (tools/m2u-diag); bridge_mcast_to_ucast_diag.sh runs it.
 diag: $(DIAG)
