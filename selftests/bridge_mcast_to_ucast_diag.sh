@@ -16,6 +16,9 @@
 # - strict rp_filter: rp_filter_strict
 # - another querier heard on $swp2 with an address outside br0's subnet:
 #   its address and port, querier_implausible; one inside it: not implausible
+# - IGMP queries heard while it waits (-i): their sender and version, and
+#   querier_igmpv2 for an IGMPv2 one (igmpproxy's, say) next to br0's
+#   IGMPv3 querier; none for an IGMPv3 one
 
 ALL_TESTS="
 	diag_snooping_off
@@ -24,6 +27,7 @@ ALL_TESTS="
 	diag_host_limit
 	diag_rp_filter
 	diag_foreign_querier
+	diag_v2_querier
 "
 NUM_NETIFS=4
 source lib.sh
@@ -324,6 +328,62 @@ diag_foreign_querier()
 	ip addr del $BR0_NET dev br0
 
 	log_test "m2u-diag: another querier, outside and inside br0's subnet"
+}
+
+# IGMPv2 general query (8 bytes), as igmpproxy sends it.
+diag_query_v2_get()
+{
+	local p="11:64:CHECKSUM:00:00:00:00"
+
+	payload_template_expand_checksum "$p" \
+		"$(payload_template_calc_checksum "$p")"
+}
+
+# diag_query_during VERSION SIP: sta1 sends a general query of VERSION (2
+# or 3) from SIP while m2u-diag -i 4 listens.
+diag_query_during()
+{
+	local p
+
+	if [ "$1" = 2 ]; then
+		p=$(diag_query_v2_get)
+	else
+		p=$(diag_query_get)
+	fi
+	(
+		sleep 1.5
+		m2u_sta_exec 1 $MZ sta -c 1 -a own -b 01:00:5e:00:00:01 \
+			-A "$2" -B 224.0.0.1 -t ip "ttl=1,proto=2,p=$p" -q
+	) &
+	diag_run -i 4
+	wait $!
+}
+
+diag_v2_querier()
+{
+	local q=192.0.2.3
+
+	RET=0
+
+	ip link set dev br0 type bridge mcast_querier 1 mcast_igmp_version 3
+	diag_query_during 3 $q
+	diag_q 'any(.queries_heard[]; .address == $a and .igmp_version == 3 and
+		.port == $p and .count >= 1)' --arg a $q --arg p "$swp2"
+	check_err $? "queries heard: $(diag_val .queries_heard), expected an IGMPv3 one from $q on $swp2"
+	diag_expect_no_code querier_igmpv2
+
+	diag_query_during 2 $q
+	diag_q 'any(.queries_heard[]; .address == $a and .igmp_version == 2 and
+		.port == $p)' --arg a $q --arg p "$swp2"
+	check_err $? "queries heard: $(diag_val .queries_heard), expected an IGMPv2 one from $q on $swp2"
+	diag_expect_code querier_igmpv2
+	diag_q 'any(.findings[]; .code == "querier_igmpv2" and
+		.severity == "problem")'
+	check_err $? "querier_igmpv2 is not a problem next to br0's IGMPv3 querier"
+
+	ip link set dev br0 type bridge mcast_querier 0
+
+	log_test "m2u-diag: IGMPv2 queries heard next to an IGMPv3 querier"
 }
 
 diag_cleanup()

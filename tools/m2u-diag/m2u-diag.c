@@ -27,13 +27,16 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_ether.h>
+#include <linux/filter.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -238,6 +241,17 @@ DEFINE_VEC(pgroup, groups)
 DEFINE_VEC(addr_rec, addrs)
 DEFINE_VEC(route, routes)
 DEFINE_VEC(finding, findings)
+
+/* An IGMP general or group query heard during the interval. */
+struct heard {
+	int ifindex;		/* where it was seen: a port or the bridge */
+	struct in_addr src;
+	int version;		/* 1, 2 or 3 */
+	unsigned int count;
+};
+
+DEFINE_VEC(heard, heards)
+static bool listen_failed;	/* no packet socket (not root?) */
 
 static bool opt_json;
 static unsigned int opt_interval = 2;
@@ -904,6 +918,158 @@ static void dump_stats(int round)
 
 /* /proc */
 
+/* The IGMP version of a query: RFC 3376 section 7.1 tells them apart by
+ * length, and an IGMPv1 query by its zero Max Resp Code.
+ */
+static int igmp_query_version(const unsigned char *igmp, size_t len)
+{
+	if (len >= 12)
+		return 3;
+	if (len == 8)
+		return igmp[1] ? 2 : 1;
+	return 0;
+}
+
+static void heard_add(int ifindex, struct in_addr src, int version)
+{
+	struct heard *h;
+	size_t i;
+
+	for (i = 0; i < n_heards; i++) {
+		h = &heards[i];
+		if (h->ifindex == ifindex && h->src.s_addr == src.s_addr &&
+		    h->version == version) {
+			h->count++;
+			return;
+		}
+	}
+	h = heards_add();
+	h->ifindex = ifindex;
+	h->src = src;
+	h->version = version;
+	h->count = 1;
+}
+
+/* Wait SECS seconds, and meanwhile note every IGMP query that arrives on
+ * any interface of this namespace: the kernel keeps the elected querier's
+ * address, not the version it speaks.
+ */
+static void listen_queries(unsigned int secs)
+{
+	struct timespec now, end;
+	unsigned char buf[2048];
+	struct sockaddr_ll sll;
+	struct pollfd pfd;
+	socklen_t slen;
+	long ms;
+	int fd;
+
+	/* All protocols: a bridge port's frames reach the taps of one
+	 * protocol only on the bridge, after the bridge took them. The
+	 * filter keeps IPv4 IGMP alone.
+	 */
+	static struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 3),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_IGMP, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(code[0]),
+		.filter = code,
+	};
+
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+				 sizeof(prog)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		listen_failed = true;
+		sleep(secs);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += secs;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		const unsigned char *ip = buf;
+		size_t ihl, tot;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (end.tv_sec - now.tv_sec) * 1000 +
+		     (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			break;
+		if (poll(&pfd, 1, (int)ms) <= 0)
+			continue;
+		slen = sizeof(sll);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sll,
+			     &slen);
+		if (n < 20 || sll.sll_pkttype == PACKET_OUTGOING ||
+		    sll.sll_protocol != htons(ETH_P_IP))
+			continue;
+		ihl = (ip[0] & 0x0f) * 4;
+		tot = (size_t)ip[2] << 8 | ip[3];
+		if ((ip[0] >> 4) != 4 || ip[9] != IPPROTO_IGMP || ihl < 20 ||
+		    tot > (size_t)n || tot < ihl + 8)
+			continue;
+		if (ip[ihl] != 0x11)	/* Membership Query */
+			continue;
+		{
+			int v = igmp_query_version(ip + ihl, tot - ihl);
+			struct in_addr src;
+
+			if (!v)
+				continue;
+			memcpy(&src, ip + 12, sizeof(src));
+			heard_add(sll.sll_ifindex, src, v);
+		}
+	}
+	close(fd);
+}
+
+/* The queries heard on BR or one of its ports, one per source and version
+ * (a query is seen on the port and again on the bridge).
+ */
+static bool heard_on(const struct heard *h, const struct link *br)
+{
+	const struct link *l = link_by_index(h->ifindex);
+
+	return l && (l->ifindex == br->ifindex ||
+		     (l->is_port && l->master == br->ifindex));
+}
+
+static bool heard_first(size_t i, const struct link *br)
+{
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (heard_on(&heards[k], br) &&
+		    heards[k].src.s_addr == heards[i].src.s_addr &&
+		    heards[k].version == heards[i].version)
+			return false;
+	return true;
+}
+
+/* Where a query from SRC with VERSION was heard first: a port if any. */
+static const char *heard_port(const struct link *br, struct in_addr src,
+			      int version)
+{
+	size_t k;
+
+	for (k = 0; k < n_heards; k++)
+		if (heard_on(&heards[k], br) &&
+		    heards[k].src.s_addr == src.s_addr &&
+		    heards[k].version == version &&
+		    heards[k].ifindex != br->ifindex)
+			return link_name(heards[k].ifindex);
+	return br->name;
+}
+
 static int read_sysctl(const char *dir, const char *dev, const char *name)
 {
 	char path[256];
@@ -1112,6 +1278,28 @@ static bool group_without_hosts(const struct pgroup *g)
 	if (!p || !p->port.m2u)
 		return false;
 	return !group_has_host(g);
+}
+
+static void heard_findings(const struct link *br, bool snooping)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t i;
+
+	if (!snooping)
+		return;
+	for (i = 0; i < n_heards; i++) {
+		const struct heard *h = &heards[i];
+
+		if (!heard_on(h, br) || !heard_first(i, br) || h->version > 2)
+			continue;
+		inet_ntop(AF_INET, &h->src, a, sizeof(a));
+		add_finding(br->ifindex,
+			    br->br.igmp_version >= 3 ? SEV_PROBLEM : SEV_INFO,
+			    "querier_igmpv2", NULL,
+			    "IGMPv%d queries from %s (heard on %s): stations that hear them answer in IGMPv%d and drop their IGMPv3 source filters while they keep hearing them; if %s is igmpproxy on this router, keep its queries off the LAN and let %s query (IGMPv3)",
+			    h->version, a, heard_port(br, h->src, h->version),
+			    h->version, a, br->name);
+	}
 }
 
 static void querier_findings(const struct link *br, bool snooping)
@@ -1513,6 +1701,25 @@ static void json_bridge(const struct link *br, const struct sysinfo_br *s,
 	json_querier("ipv4", br, &b->q4, AF_INET);
 	json_querier("ipv6", br, &b->q6, AF_INET6);
 	j_close('}');
+	if (listen_failed || !opt_interval) {
+		j_null("queries_heard");
+	} else {
+		j_open("queries_heard", '[');
+		for (i = 0; i < n_heards; i++) {
+			const struct heard *h = &heards[i];
+
+			if (!heard_on(h, br) || !heard_first(i, br))
+				continue;
+			inet_ntop(AF_INET, &h->src, a, sizeof(a));
+			j_open(NULL, '{');
+			j_str("address", a);
+			j_str("port", heard_port(br, h->src, h->version));
+			j_int("igmp_version", h->version);
+			j_u64("count", h->count);
+			j_close('}');
+		}
+		j_close(']');
+	}
 	if (b->has_mi)
 		j_secs("membership_interval_s", b->membership_cs);
 	else
@@ -1684,6 +1891,25 @@ static void text_bridge(const struct link *br, const struct sysinfo_br *s,
 	if (b->has_snooping && b->snooping) {
 		text_querier("IPv4", br, &b->q4, AF_INET);
 		text_querier("IPv6", br, &b->q6, AF_INET6);
+	}
+	if (listen_failed) {
+		printf("- IGMP queries: not listened for (no packet socket: run as root)\n");
+	} else if (opt_interval) {
+		n = 0;
+		for (i = 0; i < n_heards; i++) {
+			const struct heard *h = &heards[i];
+
+			if (!heard_on(h, br) || !heard_first(i, br))
+				continue;
+			inet_ntop(AF_INET, &h->src, a, sizeof(a));
+			printf("- IGMP query heard in %u s: from %s, IGMPv%d, on %s (%u seen)\n",
+			       opt_interval, a, h->version,
+			       heard_port(br, h->src, h->version), h->count);
+			n++;
+		}
+		if (!n)
+			printf("- IGMP queries heard in %u s: none (queries come every query interval: -i %u to wait for one)\n",
+			       opt_interval, 130);
 	}
 	printf("- membership interval %s s",
 	       b->has_mi ? secs_str(b->membership_cs, t, sizeof(t)) : "?");
@@ -1921,7 +2147,7 @@ int main(int argc, char **argv)
 	dump_mdb();
 	dump_stats(0);
 	if (opt_interval) {
-		sleep(opt_interval);
+		listen_queries(opt_interval);
 		dump_stats(1);
 	} else {
 		for (i = 0; i < n_links; i++) {
@@ -1952,6 +2178,7 @@ int main(int argc, char **argv)
 				    "multicast snooping is off on %s: it floods multicast and records no listeners, so conversion cannot work (mcast_snooping 1)",
 				    br->name);
 		querier_findings(br, snooping);
+		heard_findings(br, snooping);
 		for (j = 0; j < n_links; j++) {
 			if (!port_of(&links[j], br))
 				continue;
