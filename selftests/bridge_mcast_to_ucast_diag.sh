@@ -19,6 +19,11 @@
 # - IGMP queries heard while it waits (-i): their sender and version, and
 #   querier_igmpv2 for an IGMPv2 one (igmpproxy's, say) next to br0's
 #   IGMPv3 querier; none for an IGMPv3 one
+# - $swp2, where sta1's queries were heard: router_port, until mcast_router 0
+# - fanout limit 1 with two listeners: fanout_exceeded, and fanout_fallback
+#   moving while H1 sends
+# - a default route through another interface and no 224.0.0.0/4 route:
+#   mcast_follows_default_route; a 224.0.0.0/4 route on br0: none
 
 ALL_TESTS="
 	diag_snooping_off
@@ -28,6 +33,8 @@ ALL_TESTS="
 	diag_rp_filter
 	diag_foreign_querier
 	diag_v2_querier
+	diag_fanout
+	diag_default_route
 "
 NUM_NETIFS=4
 source lib.sh
@@ -386,9 +393,70 @@ diag_v2_querier()
 	log_test "m2u-diag: IGMPv2 queries heard next to an IGMPv3 querier"
 }
 
+# Another group than $GRP, whose refused listener (diag_host_limit) keeps it
+# as one multicast copy for a membership interval. sta1's queries made
+# $swp2 a router port, which gets every group as multicast: not any more.
+diag_fanout()
+{
+	local grp=239.1.9.2 d
+
+	RET=0
+
+	diag_run -i 0
+	diag_expect_code router_port $swp2
+	diag_q '.ports[] | select(.name == $p) | .router_port' --arg p "$swp2"
+	check_err $? "$swp2 not shown as a router port"
+	bridge link set dev $swp2 mcast_router 0
+	diag_run -i 0
+	diag_expect_no_code router_port $swp2
+	m2u_two_listeners igmpv2 $grp
+	bridge link set dev $swp2 mcast_to_unicast_fanout 1
+	diag_traffic_start $grp
+	diag_run -i 2
+	diag_traffic_stop
+	diag_expect_code fanout_exceeded $swp2
+	d=$(diag_counter $swp2 fanout_fallback delta)
+	[[ $d =~ ^[0-9]+$ ]] && [ "$d" -gt 0 ]
+	check_err $? "fanout_fallback delta is $d while H1 sends, expected > 0 (counters: $(diag_val ".ports[] | select(.name == \"$swp2\") | .counters"))"
+	diag_q 'any(.findings[]; .code == "fallback_moving" and
+		(.text | contains("fanout_fallback")))'
+	check_err $? "no fallback_moving finding names fanout_fallback"
+
+	bridge link set dev $swp2 mcast_to_unicast_fanout 0
+	diag_run -i 0
+	diag_expect_no_code fanout_exceeded
+	bridge link set dev $swp2 mcast_router 1
+
+	log_test "m2u-diag: a router port, then fanout limit exceeded"
+}
+
+diag_default_route()
+{
+	RET=0
+
+	ip link add dev m2u_dflt type dummy
+	ip link set dev m2u_dflt up
+	ip route add default dev m2u_dflt
+	diag_run -i 0
+	diag_expect_code mcast_follows_default_route
+	diag_q 'any(.findings[]; .code == "mcast_follows_default_route" and
+		(.text | contains("m2u_dflt")))'
+	check_err $? "mcast_follows_default_route does not name m2u_dflt"
+
+	ip route add 224.0.0.0/4 dev br0
+	diag_run -i 0
+	diag_expect_no_code mcast_follows_default_route
+
+	ip route del 224.0.0.0/4 dev br0
+	ip link del dev m2u_dflt
+
+	log_test "m2u-diag: outbound multicast following the default route"
+}
+
 diag_cleanup()
 {
 	diag_traffic_stop
+	ip link del dev m2u_dflt 2> /dev/null
 	ip addr del $BR0_NET dev br0 2> /dev/null
 	cleanup
 }

@@ -158,6 +158,7 @@ struct port_info {
 	bool has_limit, has_cnt, has_fanout, has_queries;
 	uint32_t limit, cnt, fanout;
 	uint8_t queries;
+	bool is_router;		/* in the bridge's router port list now */
 	bool have[2];
 	uint64_t stats[2][M2U_NSTATS];
 };
@@ -836,6 +837,21 @@ static int mdb_cb(const struct nlmsghdr *nlh, void *data)
 				if (mnl_attr_get_type(b) == MDBA_HOSTS_ENTRY)
 					parse_host(br, b);
 			break;
+		case MDBA_ROUTER:
+			/* Each MDBA_ROUTER_PORT starts with the port's
+			 * ifindex (u32), its attributes follow.
+			 */
+			mnl_attr_for_each_nested(b, a) {
+				struct link *l;
+
+				if (mnl_attr_get_type(b) != MDBA_ROUTER_PORT ||
+				    mnl_attr_get_payload_len(b) < sizeof(uint32_t))
+					continue;
+				l = link_by_index((int)mnl_attr_get_u32(b));
+				if (l && l->master == br)
+					l->port.is_router = true;
+			}
+			break;
 		}
 	}
 	return MNL_CB_OK;
@@ -1376,6 +1392,12 @@ static void port_findings(const struct link *br, const struct link *p,
 
 	if (!pi->m2u)
 		return;
+	if (snooping && pi->is_router)
+		add_finding(br->ifindex, SEV_PROBLEM, "router_port", p->name,
+			    "port %s converts but is a multicast router port now (mcast_router %u%s): router ports get every group as multicast, and nothing is converted there; set mcast_router 0 on it",
+			    p->name, pi->mrouter,
+			    pi->mrouter == 1 ? ", and a query was heard on it" :
+					       "");
 	if (pi->has_state && pi->state != BR_STATE_FORWARDING)
 		add_finding(br->ifindex, SEV_PROBLEM, "port_not_forwarding",
 			    p->name, "port %s converts but is %s: it sends nothing",
@@ -1758,6 +1780,7 @@ static void json_bridge(const struct link *br, const struct sysinfo_br *s,
 			j_bool("queries", pi->queries);
 		else
 			j_null("queries");
+		j_bool("router_port", pi->is_router);
 		if (!pi->have[0] && !pi->have[1]) {
 			j_null("counters");
 		} else {
