@@ -364,6 +364,18 @@ m2u_mdb_wait()
 	check_err $? "$grp on $port: $(m2u_mdb_count "$port" "$grp") hosts in mdb, expected $count"
 }
 
+# M2U_TIME_SCALE (whole number, default 1): a test whose checks must finish
+# within a protocol timer it sets makes the timer this many times longer
+# (make check-debug sets 3: the debug kernel is several times slower).
+M2U_TIME_SCALE=${M2U_TIME_SCALE:-1}
+
+# m2u_scaled N: N times M2U_TIME_SCALE, for centiseconds and seconds alike
+# (N may have a fraction: 10.5).
+m2u_scaled()
+{
+	awk -v n="$1" -v k="$M2U_TIME_SCALE" 'BEGIN { print n * k }'
+}
+
 # m2u_sleep_until T0 SECS: sleep until SECS seconds after T0 (date +%s.%N),
 # at once if that has passed: a wait measured from a report, whatever the
 # checks in between took on a slow kernel.

@@ -104,16 +104,17 @@ m2u_case_expiry()
 
 	RET=0
 
-	# 10 s: the first check must be done before sta1's record runs out,
-	# also on a slow (debug) kernel.
-	ip link set dev br0 type bridge mcast_membership_interval 1000
+	# 10 s (times M2U_TIME_SCALE): the first check must be done before
+	# sta1's record runs out.
+	ip link set dev br0 type bridge mcast_membership_interval \
+		"$(m2u_scaled 1000)"
 	bridge mdb add dev br0 port $swp2 grp $grp host ${M2U_STA_MAC[2]} permanent
 	m2u_join 1 igmpv2 $grp
 	t0=$(date +%s.%N)
 	m2u_mdb_wait $swp2 $grp 2
 	m2u_expect h1 $grp $c $c 0 0
 	# The rest of the membership interval, and half a second more.
-	m2u_sleep_until "$t0" 10.5
+	m2u_sleep_until "$t0" "$(m2u_scaled 10.5)"
 	[ "$(m2u_mdb_macs $swp2 $grp)" = "[\"${M2U_STA_MAC[2]}\"]" ]
 	check_err $? \
 		"after the membership interval: hosts $(m2u_mdb_macs $swp2 $grp), expected sta2"
@@ -288,16 +289,17 @@ m2u_case_several_ports()
 }
 
 # sta4 reports on $p3, then roams to the air behind $swp2 and reports
-# there. Its record on $p3 stays until it runs out (12 s here, time for the
-# first checks on a slow kernel): $p3 keeps sending it copies meanwhile,
-# and none after.
+# there. Its record on $p3 stays until it runs out (12 s here, times
+# M2U_TIME_SCALE: time for the first checks): $p3 keeps sending it copies
+# meanwhile, and none after.
 m2u_case_roaming()
 {
 	local grp=239.1.9.7 c=$M2U_COUNT n t0
 
 	RET=0
 
-	ip link set dev br0 type bridge mcast_membership_interval 1200
+	ip link set dev br0 type bridge mcast_membership_interval \
+		"$(m2u_scaled 1200)"
 	sta4_join sta $grp
 	t0=$(date +%s.%N)
 	m2u_mdb_wait $p3 $grp 1
@@ -321,10 +323,10 @@ m2u_case_roaming()
 	n=$(sta4_count sta_b 1)
 	[ "$n" = $c ]
 	check_err $? "new port: $n copies, expected $c"
-	# The old record runs out 12 s after sta4's last report on $p3; the
-	# new one is refreshed.
+	# The old record runs out a membership interval after sta4's last
+	# report on $p3; the new one is refreshed.
 	sta4_join sta_b $grp
-	m2u_sleep_until "$t0" 12.5
+	m2u_sleep_until "$t0" "$(m2u_scaled 12.5)"
 	sta4_join sta_b $grp
 	sta4_count_start $grp
 	m2u_send h1 $grp
