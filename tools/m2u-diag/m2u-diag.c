@@ -346,6 +346,25 @@ static int nl_dump(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 	}
 }
 
+/* Dump TYPE: a request of the family header HDRLEN long, whose first byte
+ * is the family (ifinfomsg, ifaddrmsg, rtmsg and br_port_msg alike).
+ */
+static void dump(uint16_t type, size_t hdrlen, uint8_t family, mnl_cb_t cb,
+		 const char *what)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	uint8_t *hdr;
+	int err;
+
+	nlh->nlmsg_type = type;
+	hdr = mnl_nlmsg_put_extra_header(nlh, hdrlen);
+	hdr[0] = family;
+	err = nl_dump(nlh, cb, NULL);
+	if (err)
+		die("%s dump: %s", what, strerror(-err));
+}
+
 static uint8_t attr_u8(const struct nlattr *a)
 {
 	return mnl_attr_get_payload_len(a) >= 1 ? mnl_attr_get_u8(a) : 0;
@@ -580,17 +599,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 static void dump_links(void)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
-	int err;
-
-	nlh->nlmsg_type = RTM_GETLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	err = nl_dump(nlh, link_cb, NULL);
-	if (err)
-		die("RTM_GETLINK dump: %s", strerror(-err));
+	dump(RTM_GETLINK, sizeof(struct ifinfomsg), AF_UNSPEC, link_cb,
+	     "RTM_GETLINK");
 }
 
 /* Addresses and routes */
@@ -630,17 +640,8 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 
 static void dump_addrs(void)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifaddrmsg *ifa;
-	int err;
-
-	nlh->nlmsg_type = RTM_GETADDR;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_UNSPEC;
-	err = nl_dump(nlh, addr_cb, NULL);
-	if (err)
-		die("RTM_GETADDR dump: %s", strerror(-err));
+	dump(RTM_GETADDR, sizeof(struct ifaddrmsg), AF_UNSPEC, addr_cb,
+	     "RTM_GETADDR");
 }
 
 static int multipath_oif(const struct nlattr *a)
@@ -692,17 +693,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 
 static void dump_routes(void)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct rtmsg *rtm;
-	int err;
-
-	nlh->nlmsg_type = RTM_GETROUTE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	err = nl_dump(nlh, route_cb, NULL);
-	if (err)
-		die("RTM_GETROUTE dump: %s", strerror(-err));
+	dump(RTM_GETROUTE, sizeof(struct rtmsg), AF_INET, route_cb,
+	     "RTM_GETROUTE");
 }
 
 static uint32_t plen_mask(int plen)
@@ -859,17 +851,8 @@ static int mdb_cb(const struct nlmsghdr *nlh, void *data)
 
 static void dump_mdb(void)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct br_port_msg *bpm;
-	int err;
-
-	nlh->nlmsg_type = RTM_GETMDB;
-	bpm = mnl_nlmsg_put_extra_header(nlh, sizeof(*bpm));
-	bpm->family = AF_BRIDGE;
-	err = nl_dump(nlh, mdb_cb, NULL);
-	if (err)
-		die("RTM_GETMDB dump: %s", strerror(-err));
+	dump(RTM_GETMDB, sizeof(struct br_port_msg), AF_BRIDGE, mdb_cb,
+	     "RTM_GETMDB");
 }
 
 /* Counters */
@@ -1383,6 +1366,22 @@ static void querier_findings(const struct link *br, bool snooping)
 	}
 }
 
+/* Counters whose movement is a problem, and what it means. */
+static const struct {
+	int stat;
+	const char *code;
+	const char *why;
+} moving[] = {
+	{ ST_LIMIT, "fallback_moving",
+	  "frames go as one multicast copy because a listener could not be recorded (mcast_to_unicast_hosts_limit)" },
+	{ ST_FANOUT, "fallback_moving",
+	  "frames go as one multicast copy because a group has more listeners than mcast_to_unicast_fanout" },
+	{ ST_UNRECORDED, "fallback_moving",
+	  "frames go as one multicast copy because a group may have listeners without a host record (port still learning, group without records, or a port-wide entry)" },
+	{ ST_ALLOC, "alloc_drops_moving",
+	  "copies are lost for lack of memory" },
+};
+
 static void port_findings(const struct link *br, const struct link *p,
 			  bool snooping)
 {
@@ -1474,34 +1473,16 @@ static void port_findings(const struct link *br, const struct link *p,
 			    (unsigned long long)stat_delta(pi, ST_CONVERTED),
 			    (unsigned long long)stat_delta(pi, ST_COPIES),
 			    opt_interval);
-	if (stat_delta(pi, ST_LIMIT))
-		add_finding(br->ifindex, SEV_PROBLEM, "fallback_moving",
-			    p->name,
-			    "port %s: limit_fallback moves (+%llu in %u s): frames go as one multicast copy because a listener could not be recorded (mcast_to_unicast_hosts_limit)",
-			    p->name,
-			    (unsigned long long)stat_delta(pi, ST_LIMIT),
-			    opt_interval);
-	if (stat_delta(pi, ST_FANOUT))
-		add_finding(br->ifindex, SEV_PROBLEM, "fallback_moving",
-			    p->name,
-			    "port %s: fanout_fallback moves (+%llu in %u s): frames go as one multicast copy because a group has more listeners than mcast_to_unicast_fanout",
-			    p->name,
-			    (unsigned long long)stat_delta(pi, ST_FANOUT),
-			    opt_interval);
-	if (stat_delta(pi, ST_UNRECORDED))
-		add_finding(br->ifindex, SEV_PROBLEM, "fallback_moving",
-			    p->name,
-			    "port %s: unrecorded_fallback moves (+%llu in %u s): frames go as one multicast copy because a group may have listeners without a host record (port still learning, group without records, or a port-wide entry)",
-			    p->name,
-			    (unsigned long long)stat_delta(pi, ST_UNRECORDED),
-			    opt_interval);
-	if (stat_delta(pi, ST_ALLOC))
-		add_finding(br->ifindex, SEV_PROBLEM, "alloc_drops_moving",
-			    p->name,
-			    "port %s: alloc_drops moves (+%llu in %u s): copies are lost for lack of memory",
-			    p->name,
-			    (unsigned long long)stat_delta(pi, ST_ALLOC),
-			    opt_interval);
+	for (i = 0; i < sizeof(moving) / sizeof(moving[0]); i++) {
+		uint64_t d = stat_delta(pi, moving[i].stat);
+
+		if (d)
+			add_finding(br->ifindex, SEV_PROBLEM, moving[i].code,
+				    p->name, "port %s: %s moves (+%llu in %u s): %s",
+				    p->name, stat_names[moving[i].stat],
+				    (unsigned long long)d, opt_interval,
+				    moving[i].why);
+	}
 }
 
 struct sysinfo_br {
