@@ -561,7 +561,9 @@ wifi_wait_mdb()
 {
 	local i
 
-	if [ -n "${M2U_BASE:-}" ]; then
+	# Without the series, or with conversion off, br0 keeps no host
+	# records: the port's entries are all there is to wait for.
+	if [ -n "${M2U_BASE:-}" ] || [ "$WIFI_M2U" != on ]; then
 		for i in 0 1 2; do
 			wifi_wait "$WIFI_TIMEOUT" wifi_mdb_port_has \
 				"${WIFI_STA_GRP[$i]}" ||
@@ -589,8 +591,20 @@ wifi_igmp_mode()
 
 wifi_set_m2u()
 {
-	bridge -n "$(wifi_ns rtr)" link set dev wlan0 mcast_to_unicast "$1" &&
-		WIFI_M2U=$1
+	local was=$WIFI_M2U t0
+
+	t0=$(date +%s.%N)
+	bridge -n "$(wifi_ns rtr)" link set dev wlan0 mcast_to_unicast "$1" ||
+		return
+	WIFI_M2U=$1
+	[ "$1" = on ] && [ "$was" != on ] || return 0
+	# Switched on, wlan0 sends a general query and sends every group as
+	# multicast for a query response interval (1 s here) and half a
+	# second more, while the stations answer: wait for their records,
+	# and for that window to close, before anything is measured.
+	wifi_wait_mdb || return
+	sleep "$(awk -v t0="$t0" -v now="$(date +%s.%N)" \
+		'BEGIN { d = t0 + 1.6 - now; print (d > 0 ? d : 0) }')"
 }
 
 wifi_set_m2u_queries()
