@@ -7,9 +7,11 @@
 # a length that wrapped around 16 bits shows.
 #
 # Usage: m2u_nlmon.py dump
-#        m2u_nlmon.py monitor SECONDS   (notifications for that long)
+#        m2u_nlmon.py monitor SECONDS [GROUP]  (notifications for that long)
 # Prints one JSON object: messages, largest message, host entries seen
 # (dump) or host notifications by type (monitor), and the first errors.
+# With GROUP (an IPv4 address), the monitor first prints a line per host
+# notification for that group: "host TIME new|del MAC".
 # Exit status 1 if any message does not parse.
 
 import errno
@@ -154,6 +156,7 @@ def main():
            "v1_hosts": 0, "new_hosts": 0, "del_hosts": 0, "keys": 0,
            "overruns": 0}
     keys = set()
+    trace = None
     if mode == "dump":
         body = struct.pack("=BxxxI", AF_BRIDGE, 0)
         sock.send(struct.pack("=IHHII", 16 + len(body), RTM_GETMDB,
@@ -164,6 +167,8 @@ def main():
         sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, RTNLGRP_MDB)
         print("ready", flush=True)
         timeout = float(sys.argv[2])
+        if len(sys.argv) > 3:
+            trace = socket.inet_aton(sys.argv[3]).hex()
     done = False
     for mlen, mtype, body in read_msgs(sock, timeout):
         if mlen is None:
@@ -198,6 +203,12 @@ def main():
         elif mtype == RTM_DELMDB:
             res["del_hosts"] += len(hosts)
         keys.update(hosts)
+        for h in hosts:
+            if trace and h[1] == trace and mtype in (RTM_NEWMDB, RTM_DELMDB):
+                print("host %.3f %s %s" %
+                      (time.time(), "new" if mtype == RTM_NEWMDB else "del",
+                       ":".join(h[3][i:i + 2] for i in range(0, 12, 2))),
+                      flush=True)
     if mode == "dump" and not done and not res["errors"]:
         res["errors"].append("the dump did not end")
     res["keys"] = len(keys)
