@@ -37,7 +37,8 @@ export M2U_TESTS := $(TESTS)
 
 .PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
 	check check-debug demo shell series clean distclean tree-base \
-	kernel-base check-base bench bench-wifi medium build-matrix stress \
+	kernel-base check-base bench bench-wifi medium medium-check \
+	build-matrix stress \
 	series-check series-export diag docs
 
 all: build
@@ -61,6 +62,7 @@ help:
 	@echo "                  (BENCH_WIFI_FRAMES=2000; BENCH_WIFI_QUICK=1 smoke run)"
 	@echo "make build        kernel, iproute2 and the Wi-Fi medium only"
 	@echo "make medium       build/wifi/m2u-medium (simulated Wi-Fi for hwsim)"
+	@echo "make medium-check the medium's PHY model against hand-worked figures"
 	@echo "make diag         build/diag/m2u-diag (the field diagnostic, tools/m2u-diag)"
 	@echo "make series       the series to send, in build/series (M2U_AUTHOR=\"Name"
 	@echo "                  <address>\" or git config): git am, checkpatch --strict"
@@ -122,7 +124,11 @@ medium: $(MEDIUM)
 
 $(MEDIUM): $(TOP)/tools/wifi/m2u-medium.c | deps
 	@mkdir -p $(@D)
-	gcc -O2 -Wall -Wextra -o $@ $< -lmnl
+	gcc -O2 -Wall -Wextra -o $@ $< -lmnl -lm
+
+# On the host, in seconds: no VM needed.
+medium-check: medium
+	@$(TOP)/tools/wifi/medium-model-check.sh $(MEDIUM)
 
 # Generated parts of the docs: the diagrams from their graphviz source, and
 # the map of the functions each patch adds in docs/design.md.
@@ -143,7 +149,7 @@ $(DIAG): $(TOP)/tools/m2u-diag/m2u-diag.c | deps
 	gcc -O2 -Wall -Wextra -Werror -o $@ $< -lmnl
 
 # The tests run in M2U_SHARDS VMs at once (tools/run-check).
-check: build
+check: build medium-check
 	@M2U_VM_TIMEOUT=$(VM_TIMEOUT) $(TOP)/tools/run-check $(BZIMAGE) \
 		$(B)/check $(TESTS)
 

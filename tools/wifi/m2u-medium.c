@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -89,6 +90,15 @@ struct hwsim_tx_rate_flag {
 #define SIFS_US		10
 #define ACK_US		44
 #define FCS_LEN		4
+#define SLOT_US		9		/* short slot (ERP/OFDM only BSS) */
+#define DIFS_US		(SIFS_US + 2 * SLOT_US)
+#define CW_MIN		15
+#define CW_MAX		1023
+#define RX_START_US	25		/* aRxPHYStartDelay (OFDM) */
+#define ACK_TIMEOUT_US	(SIFS_US + SLOT_US + RX_START_US)
+#define ACK_FRAME_LEN	10		/* + FCS: 14 bytes on the air */
+#define NOISE_REF_DBM	(-91.0)		/* kTB (20 MHz) + 10 dB noise figure */
+#define QUEUE_MAX	1024
 
 #define MAX_RADIOS	64
 #define MAX_VIFS	8
@@ -103,6 +113,7 @@ struct rx_counts {
 
 struct tx_counts {
 	uint64_t frames, attempts, acked, airtime_us;
+	uint64_t queue_drops, acks_lost;	/* --phy only */
 };
 
 struct radio {
@@ -114,6 +125,9 @@ struct radio {
 	bool gone;			/* deleted (HWSIM_CMD_DEL_RADIO seen) */
 	struct rx_counts rx;
 	struct tx_counts tx;
+	bool burst_bad;			/* Gilbert-Elliott state (--burst) */
+	uint16_t q_head, q_len;		/* frames queued for the air (--phy) */
+	uint64_t q_done[1024];		/* ... and when each leaves it */
 };
 
 struct link {
@@ -165,6 +179,11 @@ static void usage(FILE *f)
 "       %s radio del NAME\n"
 "       %s run [--seed N] [--loss PCT] [--loss-to MAC=PCT]...\n"
 "                  [--stream-port PORT] [--stats FILE]\n"
+"                  [--phy [--signal [MAC=]DBM]... [--noise DBM]\n"
+"                   [--retry-limit N] [--queue N] [--burst GB,BG[,LOSS]]]\n"
+"       %s model [OPTIONS] per RATE SNR BYTES | exchange RATE SIGNAL |\n"
+"                  crossover | saturate RATE FRAMES_PER_S SECONDS |\n"
+"                  burst ATTEMPTS\n"
 "       %s --help\n"
 "\n"
 "A Wi-Fi medium for mac80211_hwsim (generic netlink family MAC80211_HWSIM).\n"
@@ -193,6 +212,48 @@ static void usage(FILE *f)
 "                   UDP destination port of the \"stream\" (default 5004)\n"
 "  --stats FILE     write the counters as JSON to FILE when registered, on\n"
 "                   SIGUSR1 and at exit (written to FILE.tmp, then renamed)\n"
+"  --phy            the PHY model below, instead of a fixed loss per attempt\n"
+"  --signal [MAC=]DBM\n"
+"                   (--phy) the signal of every radio (default %d dBm), or\n"
+"                   of one, named as for --loss-to; a link gets the weaker\n"
+"                   of its two ends; repeatable\n"
+"  --noise DBM      (--phy) the noise level (default %g dBm)\n"
+"  --retry-limit N  (--phy) attempts per unicast frame at most (default 7,\n"
+"                   mac80211's short retry limit, 'iw phy' retry short)\n"
+"  --queue N        (--phy) frames a radio may have waiting for the air\n"
+"                   (default 64); one more is dropped, as a queue drop\n"
+"  --burst GB,BG[,LOSS]\n"
+"                   (--phy) Gilbert-Elliott bursts: per attempt, a receiver\n"
+"                   goes bad with GB %%, good again with BG %%, and loses\n"
+"                   LOSS %% (default 100) of the attempts while bad\n"
+"\n"
+"PHY model (--phy). Each rate has the SNR at which 10 %% of its frames are\n"
+"  lost: how far the receiver sensitivity of IEEE Std 802.11-2016 (clauses\n"
+"  15-17, 19) lies above %g dBm (kTB for 20 MHz plus a 10 dB noise figure);\n"
+"  the loss falls tenfold per 2 dB above it, and grows with the frame's\n"
+"  length.\n"
+"  --loss then is interference: what a frame sent at the band's lowest rate\n"
+"  loses; a faster one is hit in proportion to its time on the air. ACKs\n"
+"  are lost the same way (14 bytes at the control rate); the sender then\n"
+"  tries again and the receiver drops the repeat. Airtime adds DIFS (%d us)\n"
+"  and the mean backoff (CW 15..1023, %d us slots) to every attempt, and\n"
+"  SIFS + ACK or the ACK timeout (%d us) to unicast ones. One channel: a\n"
+"  frame waits until the air is free; a radio with --queue frames waiting\n"
+"  drops the next one. Frames still reach the kernel at once.\n"
+"\n"
+"model            the PHY model's figures, without radios or netlink:\n"
+"  per RATE SNR BYTES      loss of one attempt (RATE in Mbit/s, 2.4 GHz)\n"
+"  exchange RATE SIGNAL    one unicast frame of --len payload bytes (UDP,\n"
+"                          default 1316): expected delivery, attempts and\n"
+"                          airtime, or simulated over --trials frames\n"
+"  crossover               16 stations at two signal spreads: the airtime of\n"
+"                          one group frame at 1, 6 and 24 Mbit/s against the\n"
+"                          mean unicast copy at each station's best rate;\n"
+"                          n_star = listeners up to which copies use less air\n"
+"  saturate RATE PPS SECS  group frames offered to the channel and queue\n"
+"  burst ATTEMPTS          the --burst state's loss and run lengths\n"
+"  options: --loss --seed --len --trials --noise --retry-limit --queue\n"
+"  --burst\n"
 "\n"
 "Delivery. A frame goes to every other radio on the sender's frequency (a\n"
 "radio's frequency is that of the last frame it sent; unknown, or after a\n"
@@ -244,7 +305,9 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 on success, 1 on a netlink or system error, 2 on bad\n"
 "arguments.\n",
-		prog, prog, prog, prog, RX_SIGNAL_DBM, SIFS_US, ACK_US);
+		prog, prog, prog, prog, prog, RX_SIGNAL_DBM, NOISE_REF_DBM,
+		NOISE_REF_DBM, DIFS_US, SLOT_US, ACK_TIMEOUT_US, RX_SIGNAL_DBM,
+		SIFS_US, ACK_US);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2))) bad_args(const char *fmt, ...)
@@ -564,6 +627,247 @@ static uint32_t rx_rate_idx(int idx, uint16_t rflags, uint32_t freq)
 		if (legacy_kbps[i] <= kbps)
 			break;
 	return i - lo;
+}
+
+/* ---- the PHY model (--phy) ----
+ *
+ * Off by default: every attempt is then lost with the receiver's --loss and
+ * airtime counts the frames alone, as before. With --phy:
+ *  - an attempt is lost with 1 - (1 - per)(1 - hit)(1 - burst), where per
+ *    comes from the link's signal to noise ratio at the attempt's rate (see
+ *    per_at()), hit is interference: --loss is what a frame of that length
+ *    sent at the band's lowest rate loses, and a shorter transmission is hit
+ *    in proportion to its time on the air; burst is the Gilbert-Elliott
+ *    state of the receiver (--burst);
+ *  - the ACK of an attempt that got through can be lost the same way
+ *    (14 bytes at the control rate); the sender then tries again, and the
+ *    receiver, which has the frame, discards the repeats;
+ *  - a unicast frame gets at most --retry-limit attempts;
+ *  - airtime counts DIFS, the mean backoff, the frame, and SIFS + ACK, or the
+ *    ACK timeout of an attempt that got no ACK;
+ *  - the channel is one: each sender queues its frames behind the air's
+ *    busy time, at most --queue of them; a frame past that is dropped and
+ *    counted as a queue drop, not as a loss.
+ */
+
+
+struct signal_to {
+	uint8_t mac[ETH_ALEN];
+	double dbm;
+};
+
+static bool phy;
+static double noise_dbm = NOISE_REF_DBM;
+static double signal_default = RX_SIGNAL_DBM;
+static struct signal_to signal_to[MAX_LOSS_TO];
+static int nsignal_to;
+static unsigned int retry_limit = 7;
+static unsigned int queue_limit = 64;
+static bool burst_on, phy_opts;
+static double burst_gb, burst_bg, burst_loss = 100.0;	/* percent */
+static uint64_t air_busy_until, air_busy_us, air_first_us, air_last_us;
+
+/*
+ * Receiver minimum input sensitivity, in dBm: the level at which the PER
+ * is 10 % for a PSDU of ref_len bytes (IEEE Std 802.11-2016: clause 17, the
+ * OFDM PHY, 1000 octets; clause 19, HT 20 MHz, 4096 octets; clause 15/16
+ * give -80 dBm at 2 Mbit/s and -76 dBm at 11 Mbit/s for an 8 % FER with
+ * 1024 octets, from which 1 and 5.5 Mbit/s are scaled by their bit rate).
+ * The standard's figures include a 10 dB noise figure and a 5 dB
+ * implementation margin, so the SNR they imply is level - NOISE_REF_DBM.
+ */
+static const double legacy_sens[12] = {
+	-83, -80, -79, -76, -82, -81, -79, -77, -74, -70, -66, -65,
+};
+
+static const double mcs_sens[10] = {
+	-82, -79, -77, -74, -70, -66, -65, -64, -59, -57,
+};
+
+/* The SNR (dB) at which a rate's PER is 10 % for *ref_len bytes. */
+static double rate_thr_snr(int idx, uint16_t rflags, uint32_t freq,
+			   unsigned int *ref_len)
+{
+	int mcs, nss;
+
+	if (rflags & (HWSIM_RC_MCS | HWSIM_RC_VHT_MCS)) {
+		if (idx < 0)
+			idx = 0;
+		if (rflags & HWSIM_RC_VHT_MCS) {
+			mcs = (idx & 0xf) > 9 ? 9 : (idx & 0xf);
+			nss = ((idx >> 4) & 0x7) + 1;
+		} else {
+			mcs = idx % 8;
+			nss = (idx / 8) % 4 + 1;
+		}
+		*ref_len = 4096;
+		/* More streams share the power: 3 dB per doubling. */
+		return mcs_sens[mcs] - NOISE_REF_DBM + 10.0 * log10(nss);
+	}
+	idx = legacy_slot(idx, freq);
+	*ref_len = idx < 4 ? 1024 : 1000;
+	return legacy_sens[idx] - NOISE_REF_DBM;
+}
+
+/*
+ * PER of a LEN-byte PSDU at SNR (dB), at a rate whose PER is 10 % at THR dB
+ * for REF bytes: a waterfall of one decade per 2 dB (10 % at THR, about 1 %
+ * at THR + 2, 0.1 % at THR + 4, 53 % at THR - 2), the bit errors of a longer
+ * frame independent.
+ */
+static double per_at(double snr, double thr, unsigned int len, unsigned int ref)
+{
+	double a = log(10.0) / 2.0;
+	double p = 1.0 / (1.0 + 9.0 * exp(a * (snr - thr)));
+
+	return 1.0 - pow(1.0 - p, (double)len / ref);
+}
+
+/* The control rate of an ACK to a frame at rate IDX: the fastest mandatory
+ * rate not above it (1/2 Mbit/s for DSSS/CCK, 6/12/24 for OFDM and HT).
+ */
+static int ack_slot(int idx, uint16_t rflags, uint32_t freq)
+{
+	uint64_t kbps;
+	int slot;
+
+	if (rflags & (HWSIM_RC_MCS | HWSIM_RC_VHT_MCS)) {
+		kbps = mcs_kbps[(rflags & HWSIM_RC_VHT_MCS) ?
+				((idx & 0xf) > 9 ? 9 : idx & 0xf) :
+				(idx < 0 ? 0 : idx % 8)];
+	} else {
+		slot = legacy_slot(idx, freq);
+		if (slot < 4)
+			return slot ? 1 : 0;
+		kbps = legacy_kbps[slot];
+	}
+	return kbps >= 24000 ? 8 : kbps >= 12000 ? 6 : 4;
+}
+
+/* The legacy rate index of SLOT for airtime_us() on this band. */
+static int slot_idx(int slot, uint32_t freq)
+{
+	return freq > 2500 ? slot - 4 : slot;
+}
+
+static uint64_t ack_airtime(int idx, uint16_t rflags, uint32_t freq)
+{
+	return airtime_us(ACK_FRAME_LEN, slot_idx(ack_slot(idx, rflags, freq),
+						  freq), 0, freq);
+}
+
+/* Mean backoff before attempt K (0: the first), in us. */
+static uint64_t backoff_us(unsigned int k)
+{
+	uint32_t cw = k > 6 ? CW_MAX : ((CW_MIN + 1U) << k) - 1;
+
+	if (cw > CW_MAX)
+		cw = CW_MAX;
+	return cw * SLOT_US / 2;
+}
+
+/* Interference: LOSS (percent) is what an AIR_REF us transmission loses. */
+static double hit_at(double loss, uint64_t air, uint64_t air_ref)
+{
+	if (loss <= 0.0)
+		return 0.0;
+	if (loss >= 100.0)
+		return 1.0;
+	return 1.0 - pow(1.0 - loss / 100.0, (double)air / air_ref);
+}
+
+/* Probability that one attempt of LEN bytes is lost on a link with SNR and
+ * interference LOSS; *ack gets that of its ACK.
+ */
+static double attempt_loss(double snr, double loss, unsigned int len, int idx,
+			   uint16_t rflags, uint32_t freq, double *ack)
+{
+	int lowest = slot_idx(freq > 2500 ? 4 : 0, freq);
+	unsigned int ref;
+	double thr, p;
+	int as;
+
+	thr = rate_thr_snr(idx, rflags, freq, &ref);
+	p = 1.0 - (1.0 - per_at(snr, thr, len + FCS_LEN, ref)) *
+		  (1.0 - hit_at(loss, airtime_us(len, idx, rflags, freq),
+				airtime_us(len, lowest, 0, freq)));
+	if (ack) {
+		as = ack_slot(idx, rflags, freq);
+		thr = rate_thr_snr(slot_idx(as, freq), 0, freq, &ref);
+		*ack = 1.0 - (1.0 - per_at(snr, thr, ACK_FRAME_LEN + FCS_LEN, ref)) *
+			     (1.0 - hit_at(loss, ack_airtime(idx, rflags, freq),
+					   airtime_us(ACK_FRAME_LEN, lowest, 0, freq)));
+	}
+	return p;
+}
+
+static double sig_of(const struct radio *r)
+{
+	int i;
+
+	for (i = nsignal_to - 1; i >= 0; i--)
+		if (radio_owns(r, signal_to[i].mac))
+			return signal_to[i].dbm;
+	return signal_default;
+}
+
+/* A link is as good as its weaker end says (the model is symmetric). */
+static double link_snr(const struct radio *a, const struct radio *b)
+{
+	double sa = sig_of(a), sb = b ? sig_of(b) : sa;
+
+	return (sa < sb ? sa : sb) - noise_dbm;
+}
+
+/* The receiver's Gilbert-Elliott state moves once per attempt; returns the
+ * loss of this attempt due to it.
+ */
+static double burst_step(struct radio *rx)
+{
+	double p;
+
+	if (!burst_on)
+		return 0.0;
+	p = rx->burst_bad ? burst_loss / 100.0 : 0.0;
+	if (roll_lost(rx->burst_bad ? burst_bg : burst_gb))
+		rx->burst_bad = !rx->burst_bad;
+	return p;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+/* Whether TX may put a frame on the air at NOW: not if its queue is full. */
+static bool air_admit(struct radio *tx, uint64_t now)
+{
+	while (tx->q_len && tx->q_done[tx->q_head] <= now) {
+		tx->q_head = (tx->q_head + 1) % QUEUE_MAX;
+		tx->q_len--;
+	}
+	if (tx->q_len >= queue_limit) {
+		tx->tx.queue_drops++;
+		return false;
+	}
+	return true;
+}
+
+/* TX's frame, admitted at NOW, takes AIR us once the air is free. */
+static void air_take(struct radio *tx, uint64_t now, uint64_t air)
+{
+	uint64_t start = air_busy_until > now ? air_busy_until : now;
+
+	if (!air_first_us)
+		air_first_us = now;
+	air_busy_until = start + air;
+	air_busy_us += air;
+	air_last_us = air_busy_until;
+	tx->q_done[(tx->q_head + tx->q_len) % QUEUE_MAX] = air_busy_until;
+	tx->q_len++;
 }
 
 /* ---- frame parsing ---- */
@@ -936,7 +1240,8 @@ static void sent_record(uint32_t seq, int radio, int link, int stream)
 
 /* Hand a frame to one radio. */
 static void deliver(struct radio *rx, const void *frame, size_t len,
-		    uint32_t rate, uint32_t freq, int link, int stream)
+		    uint32_t rate, uint32_t freq, int link, int stream,
+		    int signal)
 {
 	static char buf[8192];
 	struct nlmsghdr *nlh;
@@ -947,7 +1252,7 @@ static void deliver(struct radio *rx, const void *frame, size_t len,
 	mnl_attr_put(nlh, HWSIM_ATTR_ADDR_RECEIVER, ETH_ALEN, rx->addr);
 	mnl_attr_put(nlh, HWSIM_ATTR_FRAME, len, frame);
 	mnl_attr_put_u32(nlh, HWSIM_ATTR_RX_RATE, rate);
-	mnl_attr_put_u32(nlh, HWSIM_ATTR_SIGNAL, (uint32_t)RX_SIGNAL_DBM);
+	mnl_attr_put_u32(nlh, HWSIM_ATTR_SIGNAL, (uint32_t)signal);
 	if (freq)
 		mnl_attr_put_u32(nlh, HWSIM_ATTR_FREQ, freq);
 	sent_record(nlh->nlmsg_seq, rx - radios, link, stream);
@@ -1166,7 +1471,8 @@ static void handle_frame(const struct nlattr **tb)
 		int rate = rates[0].idx;
 		uint64_t at = airtime_us(len, rate, rf, freq);
 		uint32_t rxrate = rx_rate_idx(rate, rf, freq);
-		uint64_t ndel = 0;
+		uint64_t ndel = 0, now = 0;
+		double p;
 
 		if (rates[0].idx < 0) {
 			rates[0].idx = 0;
@@ -1174,6 +1480,15 @@ static void handle_frame(const struct nlattr **tb)
 				rflags[0].idx = 0;
 		}
 		chain_cut(rates, rflags, 0, 1);
+		if (phy) {
+			now = now_us();
+			if (!air_admit(tx, now)) {
+				tx_status(tx->addr, flags & ~HWSIM_TX_STAT_ACK,
+					  cookie, rates, rflags);
+				return;
+			}
+			at += DIFS_US + backoff_us(0);
+		}
 		for (i = 0; i < nradios; i++) {
 			struct radio *rx = &radios[i];
 
@@ -1182,15 +1497,24 @@ static void handle_frame(const struct nlattr **tb)
 			rx->rx.frames++;
 			rx->rx.attempts++;
 			rx->rx.airtime_us += at;
-			if (roll_lost(radio_loss(rx))) {
+			p = radio_loss(rx);
+			if (phy)
+				p = 100.0 * (1.0 - (1.0 - attempt_loss(
+					link_snr(tx, rx), p, len, rate, rf,
+					freq, NULL)) * (1.0 - burst_step(rx)));
+			if (roll_lost(p)) {
 				rx->rx.lost++;
 				continue;
 			}
 			rx->rx.delivered++;
 			rx->rx.stream_delivered += stream;
 			ndel++;
-			deliver(rx, frame, len, rxrate, freq, link, stream);
+			deliver(rx, frame, len, rxrate, freq, link, stream,
+				phy ? (int)(link_snr(tx, rx) + noise_dbm) :
+				RX_SIGNAL_DBM);
 		}
+		if (phy)
+			air_take(tx, now, at);
 		tx->tx.attempts++;
 		tx->tx.airtime_us += at;
 		if (link >= 0) {
@@ -1211,11 +1535,11 @@ static void handle_frame(const struct nlattr **tb)
 	/* Unicast: walk the retry chain towards the owner of addr1. */
 	{
 		bool noack = flags & HWSIM_TX_CTL_NO_ACK;
-		bool reachable, ok = false;
-		uint64_t air = 0, n = 0, offered = 0;
+		bool reachable, ok = false, got = false, capped = false;
+		uint64_t air = 0, n = 0, offered = 0, now = 0;
 		int e, k = 0, last = 0, nent = 0;
+		double loss, p, pack = 0.0;
 		uint32_t rxrate = 0;
-		double loss;
 
 		dst = radio_by_ra(addr1);
 		if (dst == tx)
@@ -1244,24 +1568,63 @@ static void handle_frame(const struct nlattr **tb)
 		}
 		for (e = 0; e < nent; e++)
 			offered += rates[e].count;
-		for (e = 0; e < nent && !ok; e++) {
+		if (phy) {
+			now = now_us();
+			if (!air_admit(tx, now)) {
+				chain_cut(rates, rflags, 0, 1);
+				tx_status(tx->addr, flags & ~HWSIM_TX_STAT_ACK,
+					  cookie, rates, rflags);
+				return;
+			}
+		}
+		for (e = 0; e < nent && !ok && !capped; e++) {
 			uint16_t rf = rflags ? rflags[e].flags : 0;
 			uint64_t at = airtime_us(len, rates[e].idx, rf, freq);
 
 			for (k = 1; k <= rates[e].count; k++) {
 				n++;
 				air += at;
-				if (reachable && !roll_lost(loss)) {
-					ok = true;
+				p = loss;
+				if (phy && reachable) {
+					air += DIFS_US + backoff_us(n - 1);
+					p = 100.0 * (1.0 - (1.0 - attempt_loss(
+						link_snr(tx, dst), loss, len,
+						rates[e].idx, rf, freq, &pack)) *
+						(1.0 - burst_step(dst)));
+				} else if (phy) {
+					air += DIFS_US + backoff_us(n - 1);
+				}
+				if (reachable && !roll_lost(p)) {
+					got = true;
 					rxrate = rx_rate_idx(rates[e].idx, rf, freq);
-					if (!noack)
-						air += SIFS_US + ACK_US;
+					if (noack) {
+						ok = true;
+						break;
+					}
+					air += SIFS_US + (phy ?
+						ack_airtime(rates[e].idx, rf, freq) :
+						ACK_US);
+					if (!phy || !roll_lost(100.0 * pack)) {
+						ok = true;
+						break;
+					}
+					/* The ACK was lost: the sender tries again. */
+					tx->tx.acks_lost++;
+				} else if (phy && !noack) {
+					air += ACK_TIMEOUT_US;
+				}
+				if (phy && n >= retry_limit) {
+					capped = true;
 					break;
 				}
 			}
 			last = e;
 		}
-		if (ok)
+		if (capped && !ok)
+			k = k > rates[last].count ? rates[last].count : k;
+		if (phy)
+			air_take(tx, now, air);
+		if (ok || capped)
 			chain_cut(rates, rflags, last, k);
 		else
 			chain_cut(rates, rflags, nent - 1, rates[nent - 1].count);
@@ -1277,7 +1640,7 @@ static void handle_frame(const struct nlattr **tb)
 			dst->rx.frames++;
 			dst->rx.attempts += n;
 			dst->rx.airtime_us += air;
-			if (ok) {
+			if (got) {
 				dst->rx.delivered++;
 				dst->rx.stream_delivered += stream;
 			} else {
@@ -1291,13 +1654,15 @@ static void handle_frame(const struct nlattr **tb)
 			l->attempts += n;
 			l->offered += offered;
 			l->airtime_us += air;
-			l->delivered += ok;
+			l->delivered += got;
 			l->stream += stream;
-			l->stream_delivered += ok ? stream : 0;
+			l->stream_delivered += got ? stream : 0;
 		}
 		/* Deliver before the status, as the air would. */
-		if (ok)
-			deliver(dst, frame, len, rxrate, freq, link, stream);
+		if (got)
+			deliver(dst, frame, len, rxrate, freq, link, stream,
+				phy ? (int)(link_snr(tx, dst) + noise_dbm) :
+				RX_SIGNAL_DBM);
 		tx_status(tx->addr, status, cookie, rates, rflags);
 	}
 }
@@ -1455,7 +1820,27 @@ static void write_stats(void)
 		json_mac(f, loss_to[i].mac);
 		fprintf(f, ":%g", loss_to[i].pct);
 	}
-	fprintf(f, "},\"stream_port\":%u,\"overruns\":%" PRIu64
+	fprintf(f, "},\"phy\":");
+	if (phy) {
+		fprintf(f, "{\"noise_dbm\":%g,\"signal_dbm\":%g,\"signal_to\":{",
+			noise_dbm, signal_default);
+		for (i = 0; i < nsignal_to; i++) {
+			fprintf(f, "%s", i ? "," : "");
+			json_mac(f, signal_to[i].mac);
+			fprintf(f, ":%g", signal_to[i].dbm);
+		}
+		fprintf(f, "},\"retry_limit\":%u,\"queue\":%u,\"burst\":",
+			retry_limit, queue_limit);
+		if (burst_on)
+			fprintf(f, "[%g,%g,%g]", burst_gb, burst_bg, burst_loss);
+		else
+			fprintf(f, "null");
+		fprintf(f, ",\"busy_us\":%" PRIu64 ",\"span_us\":%" PRIu64 "}",
+			air_busy_us, air_last_us - air_first_us);
+	} else {
+		fprintf(f, "null");
+	}
+	fprintf(f, ",\"stream_port\":%u,\"overruns\":%" PRIu64
 		",\"links_dropped\":%" PRIu64 ",\"status_retried\":%" PRIu64
 		",\"status_refused\":%" PRIu64 ",\n\"radios\":[",
 		stream_port, overruns, link_overflow, status_retried,
@@ -1490,9 +1875,10 @@ static void write_stats(void)
 			r->rx.lost, r->rx.airtime_us, r->rx.stream_delivered,
 			r->rx.refused);
 		fprintf(f, ",\"tx\":{\"frames\":%" PRIu64 ",\"attempts\":%" PRIu64
-			",\"acked\":%" PRIu64 ",\"airtime_us\":%" PRIu64 "}}",
+			",\"acked\":%" PRIu64 ",\"airtime_us\":%" PRIu64
+			",\"queue_drops\":%" PRIu64 ",\"acks_lost\":%" PRIu64 "}}",
 			r->tx.frames, r->tx.attempts, r->tx.acked,
-			r->tx.airtime_us);
+			r->tx.airtime_us, r->tx.queue_drops, r->tx.acks_lost);
 	}
 	fprintf(f, "],\n\"links\":[");
 	for (i = 0; i < nlinks; i++) {
@@ -1529,6 +1915,85 @@ static void on_signal(int sig)
 		got_stop = 1;
 }
 
+static bool parse_dbm(const char *s, double *dbm)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= -150.0 && v <= 30.0))
+		return false;
+	*dbm = v;
+	return true;
+}
+
+/* The options of the PHY model, shared by "run" and "model". */
+static void phy_option(int opt, const char *arg)
+{
+	char macbuf[32], *eq, *c1, *c2, buf[64];
+	uint64_t v;
+
+	phy_opts |= opt != 'P';
+	switch (opt) {
+	case 'P':
+		phy = true;
+		break;
+	case 'S':
+		eq = strchr(arg, '=');
+		if (!eq) {
+			if (!parse_dbm(arg, &signal_default))
+				bad_args("--signal: '%s' is not a level in dBm", arg);
+			break;
+		}
+		if (eq - arg >= (long)sizeof(macbuf))
+			bad_args("--signal: expected [MAC=]DBM, got '%s'", arg);
+		memcpy(macbuf, arg, eq - arg);
+		macbuf[eq - arg] = 0;
+		if (nsignal_to == MAX_LOSS_TO)
+			bad_args("--signal: at most %d of them", MAX_LOSS_TO);
+		if (!parse_mac(macbuf, signal_to[nsignal_to].mac))
+			bad_args("--signal: '%s' is not a MAC address", macbuf);
+		if (!parse_dbm(eq + 1, &signal_to[nsignal_to].dbm))
+			bad_args("--signal: '%s' is not a level in dBm", eq + 1);
+		nsignal_to++;
+		break;
+	case 'N':
+		if (!parse_dbm(arg, &noise_dbm))
+			bad_args("--noise: '%s' is not a level in dBm", arg);
+		break;
+	case 'R':
+		if (!parse_u64(arg, 255, &v) || !v)
+			bad_args("--retry-limit: '%s' is not a number from 1 to 255", arg);
+		retry_limit = v;
+		break;
+	case 'Q':
+		if (!parse_u64(arg, QUEUE_MAX, &v) || !v)
+			bad_args("--queue: '%s' is not a number from 1 to %d", arg,
+				 QUEUE_MAX);
+		queue_limit = v;
+		break;
+	case 'B':
+		if (strlen(arg) >= sizeof(buf))
+			bad_args("--burst: '%s' is too long", arg);
+		strcpy(buf, arg);
+		c1 = strchr(buf, ',');
+		c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+		if (!c1)
+			bad_args("--burst: expected GOOD_TO_BAD,BAD_TO_GOOD[,LOSS], got '%s'", arg);
+		*c1 = 0;
+		if (c2)
+			*c2 = 0;
+		if (!parse_pct(buf, &burst_gb) || !parse_pct(c1 + 1, &burst_bg) ||
+		    (c2 && !parse_pct(c2 + 1, &burst_loss)))
+			bad_args("--burst: '%s': each value is a percentage from 0 to 100", arg);
+		if (burst_bg <= 0.0)
+			bad_args("--burst: BAD_TO_GOOD must be above 0, or the bad state never ends");
+		burst_on = true;
+		break;
+	}
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1537,6 +2002,12 @@ static int cmd_run(int argc, char **argv)
 		{ "loss-to", required_argument, NULL, 't' },
 		{ "stream-port", required_argument, NULL, 'p' },
 		{ "stats", required_argument, NULL, 'o' },
+		{ "phy", no_argument, NULL, 'P' },
+		{ "signal", required_argument, NULL, 'S' },
+		{ "noise", required_argument, NULL, 'N' },
+		{ "retry-limit", required_argument, NULL, 'R' },
+		{ "queue", required_argument, NULL, 'Q' },
+		{ "burst", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1588,6 +2059,14 @@ static int cmd_run(int argc, char **argv)
 				bad_args("--stats: empty file name");
 			stats_file = optarg;
 			break;
+		case 'P':
+		case 'S':
+		case 'N':
+		case 'R':
+		case 'Q':
+		case 'B':
+			phy_option(opt, optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -1599,6 +2078,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		bad_args("run: unexpected argument '%s'", argv[optind]);
+	if (phy_opts && !phy)
+		bad_args("--signal, --noise, --retry-limit, --queue and --burst need --phy");
 	rng_seed(seed);
 
 	sigemptyset(&block);
@@ -1691,6 +2172,346 @@ static int cmd_run(int argc, char **argv)
 	return 0;
 }
 
+/* ---- "model": the PHY model's figures, without radios ---- */
+
+/* The legacy rate index of MBPS on 2.4 GHz, -1 if there is none. */
+static int mbps_idx(const char *s)
+{
+	char *end;
+	double v;
+	int i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end)
+		return -1;
+	for (i = 0; i < 12; i++)
+		if (fabs(v * 1000.0 - legacy_kbps[i]) < 1.0)
+			return i;
+	return -1;
+}
+
+/* An 802.11 QoS data frame carrying a UDP/IPv4 datagram of PAYLOAD bytes:
+ * header 26, LLC/SNAP 8, IPv4 20, UDP 8.
+ */
+static unsigned int udp_frame_len(unsigned int payload)
+{
+	return 26 + 8 + 20 + 8 + payload;
+}
+
+struct exchange {
+	double delivered;	/* the receiver got the frame */
+	double acked;		/* ... and the sender knows it */
+	double attempts;
+	double air_us;		/* per frame sent */
+};
+
+/* Expected figures of one unicast frame of LEN bytes at rate IDX, SNR dB
+ * and interference LOSS, with up to retry_limit attempts at that rate.
+ */
+static struct exchange exchange_unicast(int idx, double snr, double loss,
+					unsigned int len)
+{
+	struct exchange x = { 0 };
+	double p, q, reach = 1.0, miss = 1.0;
+	uint64_t at = airtime_us(len, idx, 0, 2412);
+	uint64_t ack = ack_airtime(idx, 0, 2412);
+	unsigned int i;
+
+	p = attempt_loss(snr, loss, len, idx, 0, 2412, &q);
+	for (i = 0; i < retry_limit; i++) {
+		/* REACH: no ACK so far, so attempt i happens. */
+		x.attempts += reach;
+		x.air_us += reach * (DIFS_US + backoff_us(i) + at +
+				     (1.0 - p) * (SIFS_US + ack) +
+				     p * ACK_TIMEOUT_US);
+		miss *= p;
+		reach *= 1.0 - (1.0 - p) * (1.0 - q);
+	}
+	x.delivered = 1.0 - miss;
+	x.acked = 1.0 - reach;
+	return x;
+}
+
+/* The same by simulation, with the loss generator, over TRIALS frames. */
+static struct exchange exchange_simulated(int idx, double snr, double loss,
+					  unsigned int len, uint64_t trials)
+{
+	uint64_t at = airtime_us(len, idx, 0, 2412), t, air = 0, n = 0;
+	uint64_t ack = ack_airtime(idx, 0, 2412), got = 0, acked = 0;
+	struct exchange x = { 0 };
+	double p, q;
+	unsigned int i;
+	bool rx;
+
+	p = attempt_loss(snr, loss, len, idx, 0, 2412, &q);
+	for (t = 0; t < trials; t++) {
+		rx = false;
+		for (i = 0; i < retry_limit; i++) {
+			n++;
+			air += DIFS_US + backoff_us(i) + at;
+			if (roll_lost(100.0 * p)) {
+				air += ACK_TIMEOUT_US;
+				continue;
+			}
+			rx = true;
+			air += SIFS_US + ack;
+			if (!roll_lost(100.0 * q)) {
+				acked++;
+				break;
+			}
+		}
+		got += rx;
+	}
+	x.delivered = (double)got / trials;
+	x.acked = (double)acked / trials;
+	x.attempts = (double)n / trials;
+	x.air_us = (double)air / trials;
+	return x;
+}
+
+/* The OFDM rate (6..54 Mbit/s) a rate control would settle on: the least
+ * airtime per delivered frame.
+ */
+static int best_rate(double snr, double loss, unsigned int len,
+		     struct exchange *best)
+{
+	struct exchange x;
+	int i, r = 4;
+
+	for (i = 4; i < 12; i++) {
+		x = exchange_unicast(i, snr, loss, len);
+		if (i == 4 || x.air_us / x.delivered < best->air_us / best->delivered) {
+			*best = x;
+			r = i;
+		}
+	}
+	return r;
+}
+
+static uint64_t group_air(int idx, unsigned int len)
+{
+	return DIFS_US + backoff_us(0) + airtime_us(len, idx, 0, 2412);
+}
+
+static void model_crossover(unsigned int len, double loss)
+{
+	static const double spreads[2][2] = { { -45, -70 }, { -55, -80 } };
+	static const char *const basic[3] = { "1", "6", "24" };
+	int s, b, i, idx, nsta = 16;
+	struct exchange x;
+
+	printf("# frame %u bytes (a %u-byte UDP payload), interference loss %g %% at 1 Mbit/s,\n"
+	       "# retry limit %u, noise %g dBm; %d stations, signals spread evenly\n",
+	       len, len - udp_frame_len(0), loss, retry_limit, noise_dbm, nsta);
+	printf("%-12s %-6s %9s %9s %5s %10s %s\n", "spread_dbm", "basic",
+	       "group_us", "ucast_us", "n_star", "group_min", "unicast rates (Mbit/s)");
+	for (s = 0; s < 2; s++) {
+		for (b = 0; b < 3; b++) {
+			double sum = 0.0, gmin = 1.0, sig, snr, g;
+			char rates[128] = "";
+			uint64_t gair;
+			int r;
+
+			idx = mbps_idx(basic[b]);
+			gair = group_air(idx, len);
+			for (i = 0; i < nsta; i++) {
+				sig = spreads[s][0] + (spreads[s][1] - spreads[s][0]) *
+					i / (nsta - 1);
+				snr = sig - noise_dbm;
+				r = best_rate(snr, loss, len, &x);
+
+				sum += x.air_us / x.delivered;
+				g = 1.0 - attempt_loss(snr, loss, len, idx, 0,
+						       2412, NULL);
+				if (g < gmin)
+					gmin = g;
+				if (i % 5 == 0)
+					snprintf(rates + strlen(rates),
+						 sizeof(rates) - strlen(rates),
+						 "%s%g", i ? "," : "",
+						 legacy_kbps[r] / 1000.0);
+			}
+			printf("%4.0f..%-6.0f %-6s %9" PRIu64 " %9.0f %5d %9.1f%% %s\n",
+			       spreads[s][0], spreads[s][1], basic[b], gair,
+			       sum / nsta, (int)(gair / (sum / nsta)),
+			       100.0 * gmin, rates);
+		}
+	}
+}
+
+/* PPS frames a second of LEN bytes at rate IDX from one sender, for SECS
+ * seconds of virtual time, through the medium's own queue and channel.
+ */
+static void model_saturate(int idx, unsigned int len, uint64_t pps,
+			   uint64_t secs)
+{
+	uint64_t t, n = pps * secs, sent = 0, air = group_air(idx, len);
+	struct radio *r = &radios[0];
+
+	memset(r, 0, sizeof(*r));
+	air_busy_until = air_busy_us = air_first_us = air_last_us = 0;
+	for (t = 0; t < n; t++) {
+		uint64_t now = 1 + t * 1000000 / pps;
+
+		if (!air_admit(r, now))
+			continue;
+		air_take(r, now, air);
+		sent++;
+	}
+	printf("{\"offered\":%" PRIu64 ",\"sent\":%" PRIu64
+	       ",\"queue_drops\":%" PRIu64 ",\"frame_us\":%" PRIu64
+	       ",\"busy_us\":%" PRIu64 ",\"span_us\":%" PRIu64
+	       ",\"busy_pct\":%.2f,\"capacity_pps\":%.1f}\n",
+	       n, sent, r->tx.queue_drops, air, air_busy_us,
+	       air_last_us - air_first_us,
+	       100.0 * air_busy_us / (air_last_us - air_first_us),
+	       1e6 / air);
+}
+
+/* N attempts through one receiver's Gilbert-Elliott state. */
+static void model_burst(uint64_t n)
+{
+	uint64_t t, lost = 0, bad = 0, runs = 0;
+	struct radio *r = &radios[0];
+	bool was = false;
+
+	memset(r, 0, sizeof(*r));
+	for (t = 0; t < n; t++) {
+		bool b = r->burst_bad;
+
+		if (roll_lost(100.0 * burst_step(r)))
+			lost++;
+		bad += b;
+		runs += b && !was;
+		was = b;
+	}
+	printf("{\"attempts\":%" PRIu64 ",\"lost\":%.6f,\"bad\":%.6f,"
+	       "\"bad_expected\":%.6f,\"mean_bad_run\":%.3f,"
+	       "\"mean_bad_run_expected\":%.3f}\n",
+	       n, (double)lost / n, (double)bad / n,
+	       burst_gb / (burst_gb + burst_bg),
+	       runs ? (double)bad / runs : 0.0, 100.0 / burst_bg);
+}
+
+static int cmd_model(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "loss", required_argument, NULL, 'l' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "len", required_argument, NULL, 'L' },
+		{ "trials", required_argument, NULL, 'T' },
+		{ "noise", required_argument, NULL, 'N' },
+		{ "retry-limit", required_argument, NULL, 'R' },
+		{ "queue", required_argument, NULL, 'Q' },
+		{ "burst", required_argument, NULL, 'B' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v, trials = 0, len = 1316, pps;
+	double snr, sig, loss = 0.0, p, q;
+	struct exchange x;
+	int opt, idx;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			if (!parse_pct(optarg, &loss))
+				bad_args("--loss: '%s' is not a percentage from 0 to 100", optarg);
+			break;
+		case 's':
+			if (!parse_u64(optarg, UINT64_MAX, &seed))
+				bad_args("--seed: '%s' is not a whole number", optarg);
+			break;
+		case 'L':
+			if (!parse_u64(optarg, 2304, &len) || !len)
+				bad_args("--len: '%s' is not a payload size from 1 to 2304", optarg);
+			break;
+		case 'T':
+			if (!parse_u64(optarg, 100000000, &trials))
+				bad_args("--trials: '%s' is not a number up to 10^8", optarg);
+			break;
+		case 'N':
+		case 'R':
+		case 'Q':
+		case 'B':
+			phy_option(opt, optarg);
+			break;
+		case ':':
+			bad_args("option '%s' needs a value", argv[optind - 1]);
+		default:
+			bad_args("model: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	rng_seed(seed);
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		bad_args("model: expected per, exchange or crossover");
+
+	if (!strcmp(argv[0], "per") && argc == 4) {
+		/* per RATE SNR BYTES: the PER of a BYTES-long PSDU */
+		unsigned int ref;
+		double thr;
+
+		idx = mbps_idx(argv[1]);
+		if (idx < 0 || sscanf(argv[2], "%lf", &snr) != 1 ||
+		    !parse_u64(argv[3], 65535, &v) || !v)
+			bad_args("model per RATE_MBPS SNR_DB BYTES");
+		thr = rate_thr_snr(idx, 0, 2412, &ref);
+		p = per_at(snr, thr, v, ref);
+		printf("%.6f\n", p);
+		return 0;
+	}
+	if (!strcmp(argv[0], "exchange") && argc == 3) {
+		/* exchange RATE SIGNAL_DBM: one unicast frame, expected (and
+		 * simulated with --trials)
+		 */
+		idx = mbps_idx(argv[1]);
+		if (idx < 0 || !parse_dbm(argv[2], &sig))
+			bad_args("model exchange RATE_MBPS SIGNAL_DBM");
+		snr = sig - noise_dbm;
+		len = udp_frame_len(len);
+		p = attempt_loss(snr, loss, len, idx, 0, 2412, &q);
+		x = trials ? exchange_simulated(idx, snr, loss, len, trials) :
+			     exchange_unicast(idx, snr, loss, len);
+		printf("{\"frame_bytes\":%" PRIu64 ",\"attempt_loss\":%.6f,"
+		       "\"ack_loss\":%.6f,\"first_attempt_us\":%" PRIu64 ","
+		       "\"group_us\":%" PRIu64 ",\"delivered\":%.6f,"
+		       "\"acked\":%.6f,\"attempts\":%.4f,\"air_us\":%.1f,"
+		       "\"air_per_delivered_us\":%.1f,\"trials\":%" PRIu64 "}\n",
+		       len, p, q,
+		       (uint64_t)(DIFS_US + backoff_us(0) +
+				  airtime_us(len, idx, 0, 2412) + SIFS_US +
+				  ack_airtime(idx, 0, 2412)),
+		       group_air(idx, len), x.delivered, x.acked, x.attempts,
+		       x.air_us, x.air_us / x.delivered, trials);
+		return 0;
+	}
+	if (!strcmp(argv[0], "crossover") && argc == 1) {
+		model_crossover(udp_frame_len(len), loss);
+		return 0;
+	}
+	if (!strcmp(argv[0], "saturate") && argc == 4) {
+		/* saturate RATE PPS SECS: group frames of --len into the air */
+		idx = mbps_idx(argv[1]);
+		if (idx < 0 || !parse_u64(argv[2], 1000000, &pps) || !pps ||
+		    !parse_u64(argv[3], 3600, &v) || !v)
+			bad_args("model saturate RATE_MBPS FRAMES_PER_S SECONDS");
+		model_saturate(idx, udp_frame_len(len), pps, v);
+		return 0;
+	}
+	if (!strcmp(argv[0], "burst") && argc == 2) {
+		/* burst ATTEMPTS: the --burst state over that many attempts */
+		if (!burst_on || !parse_u64(argv[1], 100000000, &v) || !v)
+			bad_args("model --burst GB,BG[,LOSS] burst ATTEMPTS");
+		model_burst(v);
+		return 0;
+	}
+	bad_args("model: expected per, exchange, crossover, saturate or burst");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -1704,5 +2525,7 @@ int main(int argc, char **argv)
 		return cmd_radio(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
-	bad_args("unknown command '%s' (radio or run)", argv[1]);
+	if (!strcmp(argv[1], "model"))
+		return cmd_model(argc - 1, argv + 1);
+	bad_args("unknown command '%s' (radio, run or model)", argv[1]);
 }

@@ -6,13 +6,19 @@
 #
 #   tools/vm-run -t 600 -o OUT -- tools/wifi/medium-selfcheck.sh
 #
-# Two rounds, each with fresh radios: an AP (hostapd, open, 2.4 GHz channel
+# Three rounds, each with fresh radios: an AP (hostapd, open, 2.4 GHz channel
 # 1, no HT, ap_isolate) and two stations (wpa_supplicant), each radio in its
 # own network namespace, the medium in the root namespace. Every round pings
 # AP<->station both ways, 300 times each, and reads the medium's counters.
 #   --loss 0:  no ping lost, no attempt lost, one attempt per frame.
 #   --loss 30: pings still get through (unicast is retried), while the medium
 #              counts lost attempts and retries.
+#   --phy:     the PHY model, 10 % interference, the second station at
+#              -84 dBm (7 dB above the noise: 1 Mbit/s barely works) and
+#              the rest at -50: pings get through both ways; the weak
+#              station's frames need more attempts and more air each; the
+#              air is busy less than the time that passed.
+# (tools/wifi/medium-model-check.sh checks the model's figures on the host.)
 # Prints one line per check and PASS or FAIL; exits non-zero on failure.
 # Logs, configs and the JSON counters go to $M2U_OUT/medium-selfcheck when
 # M2U_OUT is set (vm-run -o), else to /tmp/medium-selfcheck.
@@ -98,10 +104,11 @@ do_ping()
 	echo "${res:-0}"
 }
 
-# One round with the medium at LOSS percent; sets rx_* ping counts.
+# One round with the medium at LOSS percent, or with its PHY model if LOSS
+# is "phy"; sets rx_* ping counts.
 round()
 {
-	local loss=$1 r=$2 i ns dev
+	local loss=$1 r=$2 i ns dev margs
 	local names=(ap$r sta${r}a sta${r}b) nss=(scap$r sc${r}a sc${r}b)
 	local devs=() ips=(10.9.$r.1 10.9.$r.2 10.9.$r.3)
 
@@ -119,7 +126,13 @@ round()
 	done
 
 	# The medium first (root netns, where the radios were created).
-	"$medium" run --loss "$loss" --seed 7 --stats "$out/stats-$loss.json" \
+	margs=(--loss "$loss")
+	if [ "$loss" = phy ]; then
+		margs=(--phy --loss 10
+		       --signal "$(cat "/sys/class/net/${devs[2]}/address")=-84")
+	fi
+	log "round $r: m2u-medium run ${margs[*]}"
+	"$medium" run "${margs[@]}" --seed 7 --stats "$out/stats-$loss.json" \
 		2> "$out/medium-$loss.log" &
 	medium_pid=$!
 	pids+=("$medium_pid")
@@ -267,6 +280,38 @@ if mode == "perfect":
     for l in uni:
         if l["delivered"] != l["data"] or l["attempts"] != l["data"]:
             fail("link %s -> %s not perfect" % (l["ta"], l["ra"]))
+elif mode == "phy":
+    p = s["phy"]
+    if not p:
+        fail("no phy object in the counters")
+    else:
+        print("  air busy %d us of %d us" % (p["busy_us"], p["span_us"]))
+        if not 0 < p["busy_us"] <= p["span_us"]:
+            fail("air busy %d us in %d us" % (p["busy_us"], p["span_us"]))
+    weak = [r for r in s["radios"] if r["name"] == "sta3b"]
+    ap = [r for r in s["radios"] if r["name"] == "ap3"]
+    if len(weak) != 1 or len(ap) != 1:
+        fail("radios ap3 and sta3b not found")
+    else:
+        def link(ta, ra):
+            ls = [l for l in s["links"] if l["ta"] in ta["vifs"] and
+                  l["ra"] in ra["vifs"] and l["data"] >= 250]
+            return ls[0] if ls else None
+        strong = [r for r in s["radios"] if r["name"] == "sta3a"][0]
+        lw, ls_ = link(ap[0], weak[0]), link(ap[0], strong)
+        if not lw or not ls_:
+            fail("no AP->station links with >= 250 data frames")
+        else:
+            aw = lw["attempts"] / lw["data"]
+            as_ = ls_["attempts"] / ls_["data"]
+            tw = lw["airtime_us"] / lw["data"]
+            ts = ls_["airtime_us"] / ls_["data"]
+            print("  AP->weak: %.2f attempts, %.0f us a frame; AP->strong: "
+                  "%.2f attempts, %.0f us" % (aw, tw, as_, ts))
+            if not aw > as_:
+                fail("the weak station needs no more attempts")
+            if not tw > 1.5 * ts:
+                fail("the weak station's frames take under 1.5x the air")
 else:
     if not rx["lost"]:
         fail("no frame lost for good at loss 30 (group frames should be)")
@@ -308,6 +353,17 @@ if round 30 2; then
 		verify "$out/stats-30.json" lossy
 else
 	check "loss 30: set-up" false
+fi
+
+if round phy 3; then
+	summary "$out/stats-phy.json"
+	check "phy: pings get through, >= $min_rx of $count ($rx_1ap $rx_ap1 $rx_2ap $rx_ap2)" \
+		test "$rx_1ap" -ge "$min_rx" -a "$rx_ap1" -ge "$min_rx" \
+		-a "$rx_2ap" -ge "$min_rx" -a "$rx_ap2" -ge "$min_rx"
+	check "phy: the weak station costs more attempts and air" \
+		verify "$out/stats-phy.json" phy
+else
+	check "phy: set-up" false
 fi
 
 if [ "$fails" = 0 ]; then
