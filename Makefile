@@ -37,7 +37,8 @@ export M2U_TESTS := $(TESTS)
 
 .PHONY: all help deps versions tree kernel kernel-debug iproute2 build \
 	check check-debug demo shell series clean distclean tree-base \
-	kernel-base check-base bench bench-wifi medium medium-check \
+	kernel-base check-base bench bench-wifi bench-wifi-anchors medium \
+	medium-check \
 	build-matrix stress \
 	series-check series-export diag docs
 
@@ -63,6 +64,8 @@ help:
 	@echo "make build        kernel, iproute2 and the Wi-Fi medium only"
 	@echo "make medium       build/wifi/m2u-medium (simulated Wi-Fi for hwsim)"
 	@echo "make medium-check the medium's PHY model against hand-worked figures"
+	@echo "make bench-wifi-anchors  multicast, m2u, m2u+fanout and hostapd's"
+	@echo "                  multicast_to_unicast side by side, 16 stations"
 	@echo "make diag         build/diag/m2u-diag (the field diagnostic, tools/m2u-diag)"
 	@echo "make series       the series to send, in build/series (M2U_AUTHOR=\"Name"
 	@echo "                  <address>\" or git config): git am, checkpatch --strict"
@@ -216,6 +219,17 @@ bench-wifi: build
 		-l $(B)/bench-wifi/console.log -o $(B)/bench-wifi \
 		-- /usr/bin/env $(BENCH_WIFI_ENV) $(TOP)/tools/wifi/bench-wifi
 	@$(TOP)/tools/wifi/bench-wifi-report $(B)/bench-wifi $(TOP)/docs
+
+# The anchors side by side on the PHY model (tools/wifi/bench-wifi-anchors):
+# multicast, bridge conversion with and without a fanout limit, hostapd's
+# multicast_to_unicast; 16 stations, 8 watching. Table in
+# build/bench-wifi-anchors/anchors/anchors.md.
+bench-wifi-anchors: build
+	@rm -rf $(B)/bench-wifi-anchors && mkdir -p $(B)/bench-wifi-anchors
+	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -k $(BZIMAGE) -t 3600 \
+		-l $(B)/bench-wifi-anchors/console.log -o $(B)/bench-wifi-anchors \
+		-- $(TOP)/tools/wifi/bench-wifi-anchors
+	@cat $(B)/bench-wifi-anchors/anchors/anchors.md
 
 # The series as it would be sent (build/series), from and signed off by
 # M2U_AUTHOR="Name <address>" or git config user.name/user.email; it must
