@@ -137,9 +137,10 @@ struct link {
 	uint64_t offered;	/* attempts the unicast retry chains allowed */
 };
 
-struct loss_to {
+/* A value for the radio that owns MAC (--loss-to, --signal). */
+struct per_mac {
 	uint8_t mac[ETH_ALEN];
-	double pct;
+	double v;
 };
 
 /* What a FRAME delivery was counted as, to undo it if the kernel refuses. */
@@ -154,7 +155,7 @@ static struct radio radios[MAX_RADIOS];
 static int nradios;
 static struct link links[NLINKS_MAX];
 static int nlinks;
-static struct loss_to loss_to[MAX_LOSS_TO];
+static struct per_mac loss_to[MAX_LOSS_TO];
 static int nloss_to;
 static double loss_default;
 static uint64_t seed = 1;
@@ -524,15 +525,21 @@ static void radio_learn_vif(struct radio *r, const uint8_t *mac)
 	memcpy(r->vifs[r->nvifs++], mac, ETH_ALEN);
 }
 
-static double radio_loss(const struct radio *r)
+/* The last entry of T that names one of R's addresses wins. */
+static double per_mac_of(const struct per_mac *t, int n,
+			 const struct radio *r, double dflt)
 {
 	int i;
 
-	/* The last --loss-to that names one of its addresses wins. */
-	for (i = nloss_to - 1; i >= 0; i--)
-		if (radio_owns(r, loss_to[i].mac))
-			return loss_to[i].pct;
-	return loss_default;
+	for (i = n - 1; i >= 0; i--)
+		if (radio_owns(r, t[i].mac))
+			return t[i].v;
+	return dflt;
+}
+
+static double radio_loss(const struct radio *r)
+{
+	return per_mac_of(loss_to, nloss_to, r, loss_default);
 }
 
 static int link_get(const uint8_t *ta, const uint8_t *ra)
@@ -651,15 +658,11 @@ static uint32_t rx_rate_idx(int idx, uint16_t rflags, uint32_t freq)
  */
 
 
-struct signal_to {
-	uint8_t mac[ETH_ALEN];
-	double dbm;
-};
 
 static bool phy;
 static double noise_dbm = NOISE_REF_DBM;
 static double signal_default = RX_SIGNAL_DBM;
-static struct signal_to signal_to[MAX_LOSS_TO];
+static struct per_mac signal_to[MAX_LOSS_TO];
 static int nsignal_to;
 static unsigned int retry_limit = 7;
 static unsigned int queue_limit = 64;
@@ -803,12 +806,7 @@ static double attempt_loss(double snr, double loss, unsigned int len, int idx,
 
 static double sig_of(const struct radio *r)
 {
-	int i;
-
-	for (i = nsignal_to - 1; i >= 0; i--)
-		if (radio_owns(r, signal_to[i].mac))
-			return signal_to[i].dbm;
-	return signal_default;
+	return per_mac_of(signal_to, nsignal_to, r, signal_default);
 }
 
 /* A link is as good as its weaker end says (the model is symmetric). */
@@ -1818,7 +1816,7 @@ static void write_stats(void)
 	for (i = 0; i < nloss_to; i++) {
 		fprintf(f, "%s", i ? "," : "");
 		json_mac(f, loss_to[i].mac);
-		fprintf(f, ":%g", loss_to[i].pct);
+		fprintf(f, ":%g", loss_to[i].v);
 	}
 	fprintf(f, "},\"phy\":");
 	if (phy) {
@@ -1827,7 +1825,7 @@ static void write_stats(void)
 		for (i = 0; i < nsignal_to; i++) {
 			fprintf(f, "%s", i ? "," : "");
 			json_mac(f, signal_to[i].mac);
-			fprintf(f, ":%g", signal_to[i].dbm);
+			fprintf(f, ":%g", signal_to[i].v);
 		}
 		fprintf(f, "},\"retry_limit\":%u,\"queue\":%u,\"burst\":",
 			retry_limit, queue_limit);
@@ -1928,10 +1926,52 @@ static bool parse_dbm(const char *s, double *dbm)
 	return true;
 }
 
+/* OPT's "MAC=VALUE": the MAC into MAC, the VALUE returned. */
+static const char *mac_value(const char *opt, const char *arg, uint8_t *mac)
+{
+	const char *eq = strchr(arg, '=');
+	char macbuf[32];
+
+	if (!eq || eq - arg >= (long)sizeof(macbuf))
+		bad_args("%s: expected MAC=VALUE, got '%s'", opt, arg);
+	memcpy(macbuf, arg, eq - arg);
+	macbuf[eq - arg] = 0;
+	if (!parse_mac(macbuf, mac))
+		bad_args("%s: '%s' is not a MAC address", opt, macbuf);
+	return eq + 1;
+}
+
+/* OPT's "MAC=VALUE" into T (*N entries so far), VALUE read by PARSE. */
+static void per_mac_add(struct per_mac *t, int *n, const char *opt,
+			const char *arg, bool (*parse)(const char *, double *),
+			const char *what)
+{
+	const char *val;
+
+	if (*n == MAX_LOSS_TO)
+		bad_args("%s: at most %d of them", opt, MAX_LOSS_TO);
+	val = mac_value(opt, arg, t[*n].mac);
+	if (!parse(val, &t[*n].v))
+		bad_args("%s: '%s' is not %s", opt, val, what);
+	(*n)++;
+}
+
+static void opt_seed(const char *arg)
+{
+	if (!parse_u64(arg, UINT64_MAX, &seed))
+		bad_args("--seed: '%s' is not a whole number", arg);
+}
+
+static void opt_loss(const char *arg, double *loss)
+{
+	if (!parse_pct(arg, loss))
+		bad_args("--loss: '%s' is not a percentage from 0 to 100", arg);
+}
+
 /* The options of the PHY model, shared by "run" and "model". */
 static void phy_option(int opt, const char *arg)
 {
-	char macbuf[32], *eq, *c1, *c2, buf[64];
+	char *c1, *c2, buf[64];
 	uint64_t v;
 
 	phy_opts |= opt != 'P';
@@ -1940,23 +1980,13 @@ static void phy_option(int opt, const char *arg)
 		phy = true;
 		break;
 	case 'S':
-		eq = strchr(arg, '=');
-		if (!eq) {
+		if (!strchr(arg, '=')) {
 			if (!parse_dbm(arg, &signal_default))
 				bad_args("--signal: '%s' is not a level in dBm", arg);
 			break;
 		}
-		if (eq - arg >= (long)sizeof(macbuf))
-			bad_args("--signal: expected [MAC=]DBM, got '%s'", arg);
-		memcpy(macbuf, arg, eq - arg);
-		macbuf[eq - arg] = 0;
-		if (nsignal_to == MAX_LOSS_TO)
-			bad_args("--signal: at most %d of them", MAX_LOSS_TO);
-		if (!parse_mac(macbuf, signal_to[nsignal_to].mac))
-			bad_args("--signal: '%s' is not a MAC address", macbuf);
-		if (!parse_dbm(eq + 1, &signal_to[nsignal_to].dbm))
-			bad_args("--signal: '%s' is not a level in dBm", eq + 1);
-		nsignal_to++;
+		per_mac_add(signal_to, &nsignal_to, "--signal", arg, parse_dbm,
+			    "a level in dBm");
 		break;
 	case 'N':
 		if (!parse_dbm(arg, &noise_dbm))
@@ -2025,30 +2055,15 @@ static int cmd_run(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			if (!parse_u64(optarg, UINT64_MAX, &seed))
-				bad_args("--seed: '%s' is not a whole number", optarg);
+			opt_seed(optarg);
 			break;
 		case 'l':
-			if (!parse_pct(optarg, &loss_default))
-				bad_args("--loss: '%s' is not a percentage from 0 to 100", optarg);
+			opt_loss(optarg, &loss_default);
 			break;
-		case 't': {
-			char *eq = strchr(optarg, '=');
-			char macbuf[32];
-
-			if (!eq || eq - optarg >= (long)sizeof(macbuf))
-				bad_args("--loss-to: expected MAC=PCT, got '%s'", optarg);
-			memcpy(macbuf, optarg, eq - optarg);
-			macbuf[eq - optarg] = 0;
-			if (nloss_to == MAX_LOSS_TO)
-				bad_args("--loss-to: at most %d of them", MAX_LOSS_TO);
-			if (!parse_mac(macbuf, loss_to[nloss_to].mac))
-				bad_args("--loss-to: '%s' is not a MAC address", macbuf);
-			if (!parse_pct(eq + 1, &loss_to[nloss_to].pct))
-				bad_args("--loss-to: '%s' is not a percentage from 0 to 100", eq + 1);
-			nloss_to++;
+		case 't':
+			per_mac_add(loss_to, &nloss_to, "--loss-to", optarg,
+				    parse_pct, "a percentage from 0 to 100");
 			break;
-		}
 		case 'p':
 			if (!parse_u64(optarg, 65535, &v) || !v)
 				bad_args("--stream-port: '%s' is not a port number", optarg);
@@ -2417,12 +2432,10 @@ static int cmd_model(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
-			if (!parse_pct(optarg, &loss))
-				bad_args("--loss: '%s' is not a percentage from 0 to 100", optarg);
+			opt_loss(optarg, &loss);
 			break;
 		case 's':
-			if (!parse_u64(optarg, UINT64_MAX, &seed))
-				bad_args("--seed: '%s' is not a whole number", optarg);
+			opt_seed(optarg);
 			break;
 		case 'L':
 			if (!parse_u64(optarg, 2304, &len) || !len)
