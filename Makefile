@@ -223,13 +223,16 @@ bench-wifi: build
 # The anchors side by side on the PHY model (tools/wifi/bench-wifi-anchors):
 # multicast, bridge conversion with and without a fanout limit, hostapd's
 # multicast_to_unicast; 16 stations, 8 watching. Table in
-# build/bench-wifi-anchors/anchors/anchors.md.
+# build/bench-wifi-anchors/anchors/anchors.md (bench-wifi-report --anchors).
 bench-wifi-anchors: build
 	@rm -rf $(B)/bench-wifi-anchors && mkdir -p $(B)/bench-wifi-anchors
 	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -k $(BZIMAGE) -t 3600 \
 		-l $(B)/bench-wifi-anchors/console.log -o $(B)/bench-wifi-anchors \
 		-- $(TOP)/tools/wifi/bench-wifi-anchors
-	@cat $(B)/bench-wifi-anchors/anchors/anchors.md
+	@$(TOP)/tools/wifi/bench-wifi-report --anchors \
+		$(B)/bench-wifi-anchors/anchors \
+		> $(B)/bench-wifi-anchors/anchors/anchors.md; rc=$$?; \
+		cat $(B)/bench-wifi-anchors/anchors/anchors.md; exit $$rc
 
 # The series as it would be sent (build/series), from and signed off by
 # M2U_AUTHOR="Name <address>" or git config user.name/user.email; it must

@@ -1396,6 +1396,39 @@ static void chain_cut(struct hwsim_tx_rate *rates,
 	}
 }
 
+enum attempt_res {
+	ATTEMPT_LOST,		/* the receiver did not get it */
+	ATTEMPT_ACK_LOST,	/* it did, the sender does not know: retry */
+	ATTEMPT_DONE,		/* acknowledged, or needs no ACK */
+};
+
+/* One unicast attempt, the N-th (from 0) of its frame: AT us of data, then
+ * an ACK of ACK_US after SIFS, or an ACK timeout. P_PCT is the data's loss
+ * in percent (100: the receiver is not there), PACK the ACK's, as a
+ * fraction. Without the PHY model only the data and a received ACK take
+ * air, and ACKs are never lost. Adds the air taken to *AIR. handle_frame
+ * and 'model exchange' both run through here.
+ */
+static enum attempt_res unicast_attempt(bool phy_on, uint64_t n, uint64_t at,
+					uint64_t ack_us, double p_pct,
+					double pack, bool noack, uint64_t *air)
+{
+	*air += at;
+	if (phy_on)
+		*air += DIFS_US + backoff_us(n);
+	if (roll_lost(p_pct)) {
+		if (phy_on && !noack)
+			*air += ACK_TIMEOUT_US;
+		return ATTEMPT_LOST;
+	}
+	if (noack)
+		return ATTEMPT_DONE;
+	*air += SIFS_US + ack_us;
+	if (phy_on && roll_lost(100.0 * pack))
+		return ATTEMPT_ACK_LOST;
+	return ATTEMPT_DONE;
+}
+
 static void handle_frame(const struct nlattr **tb)
 {
 	struct hwsim_tx_rate rates[TX_MAX_RATES];
@@ -1537,6 +1570,7 @@ static void handle_frame(const struct nlattr **tb)
 		uint64_t air = 0, n = 0, offered = 0, now = 0;
 		int e, k = 0, last = 0, nent = 0;
 		double loss, p, pack = 0.0;
+		enum attempt_res res;
 		uint32_t rxrate = 0;
 
 		dst = radio_by_ra(addr1);
@@ -1580,37 +1614,26 @@ static void handle_frame(const struct nlattr **tb)
 			uint64_t at = airtime_us(len, rates[e].idx, rf, freq);
 
 			for (k = 1; k <= rates[e].count; k++) {
-				n++;
-				air += at;
 				p = loss;
-				if (phy && reachable) {
-					air += DIFS_US + backoff_us(n - 1);
+				if (phy && reachable)
 					p = 100.0 * (1.0 - (1.0 - attempt_loss(
 						link_snr(tx, dst), loss, len,
 						rates[e].idx, rf, freq, &pack)) *
 						(1.0 - burst_step(dst)));
-				} else if (phy) {
-					air += DIFS_US + backoff_us(n - 1);
-				}
-				if (reachable && !roll_lost(p)) {
+				res = unicast_attempt(phy, n++, at, phy ?
+						      ack_airtime(rates[e].idx, rf, freq) :
+						      ACK_US, reachable ? p : 100.0,
+						      pack, noack, &air);
+				if (res != ATTEMPT_LOST) {
 					got = true;
 					rxrate = rx_rate_idx(rates[e].idx, rf, freq);
-					if (noack) {
-						ok = true;
-						break;
-					}
-					air += SIFS_US + (phy ?
-						ack_airtime(rates[e].idx, rf, freq) :
-						ACK_US);
-					if (!phy || !roll_lost(100.0 * pack)) {
-						ok = true;
-						break;
-					}
-					/* The ACK was lost: the sender tries again. */
-					tx->tx.acks_lost++;
-				} else if (phy && !noack) {
-					air += ACK_TIMEOUT_US;
 				}
+				if (res == ATTEMPT_DONE) {
+					ok = true;
+					break;
+				}
+				if (res == ATTEMPT_ACK_LOST)
+					tx->tx.acks_lost++;
 				if (phy && n >= retry_limit) {
 					capped = true;
 					break;
@@ -2255,6 +2278,7 @@ static struct exchange exchange_simulated(int idx, double snr, double loss,
 	uint64_t at = airtime_us(len, idx, 0, 2412), t, air = 0, n = 0;
 	uint64_t ack = ack_airtime(idx, 0, 2412), got = 0, acked = 0;
 	struct exchange x = { 0 };
+	enum attempt_res res;
 	double p, q;
 	unsigned int i;
 	bool rx;
@@ -2263,15 +2287,11 @@ static struct exchange exchange_simulated(int idx, double snr, double loss,
 	for (t = 0; t < trials; t++) {
 		rx = false;
 		for (i = 0; i < retry_limit; i++) {
+			res = unicast_attempt(true, i, at, ack, 100.0 * p, q,
+					      false, &air);
 			n++;
-			air += DIFS_US + backoff_us(i) + at;
-			if (roll_lost(100.0 * p)) {
-				air += ACK_TIMEOUT_US;
-				continue;
-			}
-			rx = true;
-			air += SIFS_US + ack;
-			if (!roll_lost(100.0 * q)) {
+			rx |= res != ATTEMPT_LOST;
+			if (res == ATTEMPT_DONE) {
 				acked++;
 				break;
 			}
