@@ -163,7 +163,7 @@ m2u_br0_ll_ready()
 
 m2u_querier_start()
 {
-	busywait 10000 m2u_br0_ll_ready
+	busywait "$(m2u_scaled 10000)" m2u_br0_ll_ready
 	ip link set dev br0 type bridge mcast_querier 1
 	# The response interval is 1 s; give the first queries time to leave.
 	sleep 2
@@ -360,7 +360,7 @@ m2u_mdb_wait()
 		return
 	fi
 
-	busywait 5000 m2u_mdb_count_is "$port" "$grp" "$count"
+	busywait "$(m2u_scaled 5000)" m2u_mdb_count_is "$port" "$grp" "$count"
 	check_err $? "$grp on $port: $(m2u_mdb_count "$port" "$grp") hosts in mdb, expected $count"
 }
 
@@ -533,9 +533,9 @@ m2u_check_delivery()
 	# Frames cross veth asynchronously: wait for the expected totals, on
 	# the air and at every station, then a little longer for any extra
 	# frame.
-	busywait 5000 m2u_air_total_ge $total
+	busywait "$(m2u_scaled 5000)" m2u_air_total_ge $total
 	for i in $(seq 1 $M2U_NSTA); do
-		busywait 5000 m2u_sta_total_ge "$i" $(( want[i] + wgrp ))
+		busywait "$(m2u_scaled 5000)" m2u_sta_total_ge "$i" $(( want[i] + wgrp ))
 	done
 	sleep 0.5
 

@@ -80,7 +80,7 @@ m2u_off_baseline()
 	bridge link set dev $swp2 mcast_to_unicast off
 	m2u_join 1 igmpv2 $grp
 	m2u_join 2 igmpv2 $grp
-	busywait 5000 m2u_port_entry_is $swp2 $grp
+	busywait "$(m2u_scaled 5000)" m2u_port_entry_is $swp2 $grp
 	check_err $? "no mdb entry for $grp on $swp2"
 	[ "$(m2u_mdb_count $swp2 $grp)" = 0 ]
 	check_err $? \
@@ -248,7 +248,7 @@ m2u_fast_leave_test()
 	m2u_two_listeners $ver $grp
 	m2u_leave 1 $ver $grp
 	# Fast leave acts at once, not after the last member query time.
-	busywait 1000 m2u_mdb_count_is $swp2 $grp 1
+	busywait "$(m2u_scaled 1000)" m2u_mdb_count_is $swp2 $grp 1
 	check_err $? "fast leave: $(m2u_mdb_count $swp2 $grp) records left, expected 1"
 	# An IGMPv3/MLDv2 leave makes the querier ask the group's remaining
 	# listeners, and the port group expires after the last member query
@@ -311,7 +311,7 @@ m2u_fast_leave_shared_mac()
 	bridge link set dev $swp2 fastleave on
 	m2u_two_listeners igmpv2 $grp
 	m2u_leave 1 igmpv2 $grp
-	busywait 1000 m2u_mdb_count_is $swp2 $grp 1
+	busywait "$(m2u_scaled 1000)" m2u_mdb_count_is $swp2 $grp 1
 	check_err $? "fast leave: $(m2u_mdb_count $swp2 $grp) records left, expected 1"
 	m2u_expect h1 $grp 0 $M2U_COUNT 0 0
 	bridge link set dev $swp2 fastleave off

@@ -186,7 +186,7 @@ m2u_case_querier_behind_port()
 	# $swp2 a router port, which gets every group as multicast.
 	bridge link set dev $swp2 mcast_router 1
 	m2u_sta_send4 3 224.0.0.1 01:00:5e:00:00:01 "$(m2u_q_igmpv3_general_get)"
-	busywait 5000 m2u_is_router_port
+	busywait "$(m2u_scaled 5000)" m2u_is_router_port
 	check_err $? "$swp2 is no router port after sta3's query"
 	sleep 1.5
 	m2u_case_router_port_check 239.1.9.4 239.1.9.5
@@ -251,7 +251,7 @@ m2u_case_several_ports_check()
 	else
 		m2u_send h1 $grp
 	fi
-	busywait 5000 bash -c "[ \"\$(tc -n $M2U_STA4 -s -j filter show dev sta ingress |
+	busywait "$(m2u_scaled 5000)" bash -c "[ \"\$(tc -n $M2U_STA4 -s -j filter show dev sta ingress |
 		jq '[.[].options.actions[0].stats.packets // 0] | add')\" -ge $c ]"
 	sleep 0.5
 	own=$(sta4_count sta 1)
@@ -475,7 +475,7 @@ m2u_case_vlan_snooping()
 	m2u_vlan_sta_join 1 10 $grp
 	m2u_vlan_sta_join 2 10 $grp
 	m2u_vlan_sta_join 1 20 $grp
-	busywait 5000 bash -c "[ \"\$(bridge -d -j mdb show dev br0 | jq '[.[0].hosts[] |
+	busywait "$(m2u_scaled 5000)" bash -c "[ \"\$(bridge -d -j mdb show dev br0 | jq '[.[0].hosts[] |
 		select(.grp == \"$grp\")] | length')\" = 3 ]"
 	[ "$(m2u_vlan_hosts $grp 10)" = "[\"${M2U_STA_MAC[1]}\",\"${M2U_STA_MAC[2]}\"]" ] &&
 		[ "$(m2u_vlan_hosts $grp 20)" = "[\"${M2U_STA_MAC[1]}\"]" ]

@@ -61,7 +61,7 @@ m2u_copies_check()
 		pids+=($!)
 		total=$((total + want[i - 1]))
 	done
-	busywait 20000 m2u_ready_all "$dir"
+	busywait "$(m2u_scaled 20000)" m2u_ready_all "$dir"
 	check_err $? "the stations' receivers did not start"
 
 	m2u_stat_get before $swp2 copies
@@ -318,7 +318,7 @@ m2u_copies_esp()
 		print(good)
 		EOF
 	done
-	busywait 10000 bash -c "[ -e $dir/ready1 ] && [ -e $dir/ready2 ]"
+	busywait "$(m2u_scaled 10000)" bash -c "[ -e $dir/ready1 ] && [ -e $dir/ready2 ]"
 	m2u_mdb_wait $swp2 $grp 2
 
 	ip netns exec "$ns_src" python3 - "$grp" "$n" <<-'EOF'

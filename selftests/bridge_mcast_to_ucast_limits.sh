@@ -60,10 +60,10 @@ m2u_port_flush()
 {
 	ip link set dev $swp2 down
 	ip link set dev $swp2 up
-	busywait 5000 bash -c "[ \"\$(bridge -j mdb show dev br0 |
+	busywait "$(m2u_scaled 5000)" bash -c "[ \"\$(bridge -j mdb show dev br0 |
 		jq '[.[].mdb[] | select(.port == \"$swp2\")] | length')\" = 0 ]"
 	# The port forwards again after the bridge's forward delay.
-	busywait 20000 bash -c "bridge -j link show dev $swp2 |
+	busywait "$(m2u_scaled 20000)" bash -c "bridge -j link show dev $swp2 |
 		jq -e '.[0].state == \"forwarding\"' > /dev/null"
 }
 
@@ -118,7 +118,7 @@ m2u_limit_flood_off()
 	m0=$(m2u_mem_kb)
 	$M2U_FLOOD $air igmpv2 --hosts 512 --groups 128 --first-group 239.3.0.1
 	check_err $? "the flood failed"
-	busywait 20000 bash -c "[ \"\$(bridge -j mdb show dev br0 |
+	busywait "$(m2u_scaled 20000)" bash -c "[ \"\$(bridge -j mdb show dev br0 |
 		jq '[.[].mdb[] | select(.port == \"$swp2\")] | length')\" = 128 ]"
 	check_err $? "$swp2 has $(m2u_port_groups) port groups, expected 128"
 	m1=$(m2u_mem_kb)
@@ -149,7 +149,7 @@ m2u_limit_flood_on()
 	m0=$(m2u_mem_kb)
 	$M2U_FLOOD $air igmpv2 --hosts 512 --groups 128 --first-group 239.3.0.1
 	check_err $? "the flood failed"
-	busywait 20000 bash -c "[ \"\$(bridge -j mdb show dev br0 |
+	busywait "$(m2u_scaled 20000)" bash -c "[ \"\$(bridge -j mdb show dev br0 |
 		jq '[.[].mdb[] | select(.port == \"$swp2\")] | length')\" = 128 ]"
 	check_err $? "$swp2 has $(m2u_port_groups) port groups, expected 128"
 	m1=$(m2u_mem_kb)
@@ -181,7 +181,7 @@ m2u_limit_flood_on()
 	m2u_join 1 igmpv2 $grp
 	$M2U_FLOOD $air igmpv2 --hosts 512 --groups 2 --first-group 239.3.0.1
 	check_err $? "the flood failed"
-	busywait 40000 m2u_hosts_cnt_is 0
+	busywait "$(m2u_scaled 40000)" m2u_hosts_cnt_is 0
 	check_err $? "after the membership interval: $(m2u_hosts_cnt) records left"
 	# Back to the default interval, so that sta1's record outlives the
 	# checks on a slow kernel.
@@ -289,7 +289,7 @@ m2u_limit_netlink()
 	dir=$(mktemp -d)
 	$M2U_NLMON monitor 30 > "$dir/mon" &
 	pid=$!
-	busywait 5000 grep -q ready "$dir/mon"
+	busywait "$(m2u_scaled 5000)" grep -q ready "$dir/mon"
 	$M2U_FLOOD $air mldv2 --hosts 60 --first-group $grp --sources 64
 	m2u_mdb_wait $swp2 $grp 60
 	bridge mdb del dev br0 port $swp2 grp $grp
@@ -309,7 +309,7 @@ m2u_limit_netlink()
 
 	$M2U_FLOOD $air mldv2 --hosts 1024 --groups 4 --first-group ff0e::3:10 \
 		--sources 32 --mac-base 02:43:00:00:00:00
-	busywait 60000 m2u_hosts_cnt_is 1024
+	busywait "$(m2u_scaled 60000)" m2u_hosts_cnt_is 1024
 	check_err $? "$(m2u_hosts_cnt) host records, expected 1024"
 	json=$($M2U_NLMON dump)
 	m2u_nl_ok "$json" "dump"

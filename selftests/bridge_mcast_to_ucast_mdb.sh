@@ -236,7 +236,7 @@ m2u_mdb_refused_at_limit()
 	RET=0
 
 	$M2U_FLOOD $air igmpv2 --hosts 1024 --first-group $grp
-	busywait 20000 m2u_mdb_count_is $swp2 $grp 1024
+	busywait "$(m2u_scaled 20000)" m2u_mdb_count_is $swp2 $grp 1024
 	[ "$(m2u_port_entry $grp)" = temp ]
 	check_err $? "port entry is \"$(m2u_port_entry $grp)\" before, expected temp"
 	m2u_mdb_refuse "past the host limit" "hosts_limit" \

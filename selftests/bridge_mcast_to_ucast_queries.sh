@@ -94,7 +94,7 @@ m2u_q_check()
 	local m=$4 base=${5:-1}
 	local i n
 
-	busywait 5000 m2u_q_group_seen $((base + 1)) "$m"
+	busywait "$(m2u_scaled 5000)" m2u_q_group_seen $((base + 1)) "$m"
 	sleep 0.5
 	for i in $(seq 1 $M2U_NSTA); do
 		n=$(m2u_q_sta_count "$i" "$base")
@@ -385,7 +385,7 @@ m2u_q_fwd_unicast()
 	m2u_q_copies_get before
 	m2u_q_count_start ip 224.0.0.1 192.0.2.1
 	m2u_q_h1_send4 224.0.0.1 "${M2U_STA_MAC[1]}" "$(m2u_q_igmpv3_general_get)"
-	busywait 5000 m2u_q_unicast_seen $M2U_NQ
+	busywait "$(m2u_scaled 5000)" m2u_q_unicast_seen $M2U_NQ
 	sleep 0.5
 	for i in 1 2 3; do
 		n=$(m2u_q_sta_count $i 1)

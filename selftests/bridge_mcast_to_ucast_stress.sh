@@ -202,7 +202,7 @@ m2u_stress()
 		m2u_sta_ip_up $i
 		m2u_listen $i $GRP
 	done
-	busywait 10000 bash -c "[ \"\$(bridge -d -j mdb show dev br0 |
+	busywait "$(m2u_scaled 10000)" bash -c "[ \"\$(bridge -d -j mdb show dev br0 |
 		jq '[.[0].hosts[] | select(.grp == \"$GRP\")] | length')\" = 3 ]"
 	check_err $? "the stations did not join $GRP"
 	m2u_stat_get copies0 $swp2 copies
@@ -210,7 +210,7 @@ m2u_stress()
 
 	$M2U_NLMON monitor $((SECS + 5)) $GRP > "$DIR/mon" &
 	mon=$!
-	busywait 5000 grep -q ready "$DIR/mon"
+	busywait "$(m2u_scaled 5000)" grep -q ready "$DIR/mon"
 
 	if [ "$FAILSLAB" != 0 ]; then
 		failslab "$FAILSLAB"

@@ -44,7 +44,7 @@ m2u_td_both()
 # Wait until both listeners are recorded again, as they answer a query.
 m2u_td_listeners()
 {
-	busywait 5000 m2u_td_both
+	busywait "$(m2u_scaled 5000)" m2u_td_both
 	check_err $? "$GRP on $swp2: hosts $(m2u_mdb_macs $swp2 $GRP), expected sta1 and sta2"
 }
 
