@@ -18,7 +18,8 @@
 #   its address and port, querier_implausible; one inside it: not implausible
 # - IGMP queries heard while it waits (-i): their sender and version, and
 #   querier_igmpv2 for an IGMPv2 one (igmpproxy's, say) next to br0's
-#   IGMPv3 querier; none for an IGMPv3 one
+#   IGMPv3 querier; none for an IGMPv3 one; the same for MLD: an MLDv2
+#   query heard, and querier_mldv1 for an MLDv1 one next to br0's MLDv2
 # - $swp2, where sta1's queries were heard: router_port, until mcast_router 0
 # - fanout limit 1 with two listeners: fanout_exceeded, and fanout_fallback
 #   moving while H1 sends
@@ -33,6 +34,7 @@ ALL_TESTS="
 	diag_rp_filter
 	diag_foreign_querier
 	diag_v2_querier
+	diag_mldv1_querier
 	diag_fanout
 	diag_default_route
 "
@@ -391,6 +393,56 @@ diag_v2_querier()
 	ip link set dev br0 type bridge mcast_querier 0
 
 	log_test "m2u-diag: IGMPv2 queries heard next to an IGMPv3 querier"
+}
+
+# diag_mld_query_during VERSION SIP: sta1 sends an MLD general query of
+# VERSION (1: 24 bytes, 2: 28) from SIP while m2u-diag -i 4 listens.
+diag_mld_query_during()
+{
+	local p
+
+	if [ "$1" = 1 ]; then
+		p=$(m2u_icmp6_payload_get "$2" ff02::1 \
+			"82:00:CHECKSUM:27:10:00:00:$(ipv6_to_bytes ::)")
+	else
+		p=$(m2u_icmp6_payload_get "$2" ff02::1 \
+			"82:00:CHECKSUM:27:10:00:00:$(ipv6_to_bytes ::):02:7d:00:00")
+	fi
+	(
+		sleep 1.5
+		m2u_sta_exec 1 $MZ -6 sta -c 1 -a own -b 33:33:00:00:00:01 \
+			-A "$2" -B ff02::1 -t ip "hop=1,next=0,p=$p" -q
+	) &
+	diag_run -i 4
+	wait $!
+}
+
+diag_mldv1_querier()
+{
+	local q=${M2U_STA_IP6[1]}
+
+	RET=0
+
+	ip link set dev br0 type bridge mcast_querier 1 mcast_mld_version 2
+	diag_mld_query_during 2 "$q"
+	diag_q 'any(.queries_heard[]; .family == "ipv6" and .address == $a and
+		.mld_version == 2 and .port == $p and .count >= 1)' \
+		--arg a "$q" --arg p "$swp2"
+	check_err $? "queries heard: $(diag_val .queries_heard), expected an MLDv2 one from $q on $swp2"
+	diag_expect_no_code querier_mldv1
+
+	diag_mld_query_during 1 "$q"
+	diag_q 'any(.queries_heard[]; .family == "ipv6" and .address == $a and
+		.mld_version == 1 and .port == $p)' --arg a "$q" --arg p "$swp2"
+	check_err $? "queries heard: $(diag_val .queries_heard), expected an MLDv1 one from $q on $swp2"
+	diag_expect_code querier_mldv1
+	diag_q 'any(.findings[]; .code == "querier_mldv1" and
+		.severity == "problem")'
+	check_err $? "querier_mldv1 is not a problem next to br0's MLDv2 querier"
+
+	ip link set dev br0 type bridge mcast_querier 0
+
+	log_test "m2u-diag: MLDv1 queries heard next to an MLDv2 querier"
 }
 
 # Another group than $GRP, whose refused listener (diag_host_limit) keeps it

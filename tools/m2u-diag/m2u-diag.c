@@ -142,9 +142,10 @@ struct bridge_info {
 	uint8_t use_ifaddr;
 	uint8_t igmp_version;
 	uint8_t mld_version;
-	bool has_mi, has_qi;
+	bool has_mi, has_qi, has_qri;
 	uint64_t membership_cs;
 	uint64_t query_cs;
+	uint64_t response_cs;	/* query response interval */
 	bool has_qstate;
 	struct querier q4, q6;
 };
@@ -243,11 +244,12 @@ DEFINE_VEC(addr_rec, addrs)
 DEFINE_VEC(route, routes)
 DEFINE_VEC(finding, findings)
 
-/* An IGMP general or group query heard during the interval. */
+/* An IGMP or MLD general or group query heard during the interval. */
 struct heard {
 	int ifindex;		/* where it was seen: a port or the bridge */
-	struct in_addr src;
-	int version;		/* 1, 2 or 3 */
+	int family;		/* AF_INET: IGMP, AF_INET6: MLD */
+	union addr src;
+	int version;		/* IGMP 1, 2 or 3; MLD 1 or 2 */
 	unsigned int count;
 };
 
@@ -480,6 +482,10 @@ static void parse_bridge_data(const struct nlattr *nest, struct bridge_info *br)
 		case IFLA_BR_MCAST_QUERY_INTVL:
 			br->has_qi = true;
 			br->query_cs = attr_u64(a);
+			break;
+		case IFLA_BR_MCAST_QUERY_RESPONSE_INTVL:
+			br->has_qri = true;
+			br->response_cs = attr_u64(a);
 			break;
 		case IFLA_BR_MCAST_QUERIER_STATE:
 			parse_querier(a, br);
@@ -929,29 +935,111 @@ static int igmp_query_version(const unsigned char *igmp, size_t len)
 	return 0;
 }
 
-static void heard_add(int ifindex, struct in_addr src, int version)
+/* The MLD version of a query: RFC 3810 section 8.1, by length. */
+static int mld_query_version(size_t len)
+{
+	if (len >= 28)
+		return 2;
+	if (len == 24)
+		return 1;
+	return 0;
+}
+
+/* The same query: from the same address, of the same protocol and version. */
+static bool heard_same(const struct heard *a, int family,
+		       const union addr *src, int version)
+{
+	return a->family == family && a->version == version &&
+	       !memcmp(&a->src, src, family == AF_INET ?
+		       sizeof(src->v4) : sizeof(src->v6));
+}
+
+static void heard_add(int ifindex, int family, const union addr *src,
+		      int version)
 {
 	struct heard *h;
 	size_t i;
 
 	for (i = 0; i < n_heards; i++) {
 		h = &heards[i];
-		if (h->ifindex == ifindex && h->src.s_addr == src.s_addr &&
-		    h->version == version) {
+		if (h->ifindex == ifindex &&
+		    heard_same(h, family, src, version)) {
 			h->count++;
 			return;
 		}
 	}
 	h = heards_add();
+	memset(h, 0, sizeof(*h));
 	h->ifindex = ifindex;
-	h->src = src;
+	h->family = family;
+	if (family == AF_INET)
+		h->src.v4 = src->v4;
+	else
+		h->src.v6 = src->v6;
 	h->version = version;
 	h->count = 1;
 }
 
-/* Wait SECS seconds, and meanwhile note every IGMP query that arrives on
- * any interface of this namespace: the kernel keeps the elected querier's
- * address, not the version it speaks.
+/* An IPv4 packet of N bytes: note it if it is an IGMP query. */
+static void heard_ipv4(int ifindex, const unsigned char *ip, size_t n)
+{
+	size_t ihl, tot;
+	union addr src;
+	int v;
+
+	if (n < 20)
+		return;
+	ihl = (ip[0] & 0x0f) * 4;
+	tot = (size_t)ip[2] << 8 | ip[3];
+	if ((ip[0] >> 4) != 4 || ip[9] != IPPROTO_IGMP || ihl < 20 ||
+	    tot > n || tot < ihl + 8)
+		return;
+	if (ip[ihl] != 0x11)	/* Membership Query */
+		return;
+	v = igmp_query_version(ip + ihl, tot - ihl);
+	if (!v)
+		return;
+	memset(&src, 0, sizeof(src));
+	memcpy(&src.v4, ip + 12, sizeof(src.v4));
+	heard_add(ifindex, AF_INET, &src, v);
+}
+
+/* An IPv6 packet of N bytes: note it if it is an MLD query. MLD messages
+ * carry a Hop-by-Hop Options header (the Router Alert) before ICMPv6.
+ */
+static void heard_ipv6(int ifindex, const unsigned char *ip, size_t n)
+{
+	size_t off = 40, end;
+	union addr src;
+	int nh, v;
+
+	if (n < 40 || (ip[0] >> 4) != 6)
+		return;
+	end = 40 + ((size_t)ip[4] << 8 | ip[5]);
+	if (end > n)
+		return;
+	nh = ip[6];
+	if (nh == 0) {		/* Hop-by-Hop Options */
+		if (off + 8 > end)
+			return;
+		nh = ip[off];
+		off += ((size_t)ip[off + 1] + 1) * 8;
+	}
+	if (nh != IPPROTO_ICMPV6 || off + 4 > end)
+		return;
+	if (ip[off] != 130)	/* Multicast Listener Query */
+		return;
+	v = mld_query_version(end - off);
+	if (!v)
+		return;
+	memset(&src, 0, sizeof(src));
+	memcpy(&src.v6, ip + 8, sizeof(src.v6));
+	heard_add(ifindex, AF_INET6, &src, v);
+}
+
+/* Wait SECS seconds, and meanwhile note every IGMP and MLD query that
+ * arrives on any interface of this namespace: the kernel keeps the elected
+ * querier's address, not the version it speaks.
  */
 static void listen_queries(unsigned int secs)
 {
@@ -965,15 +1053,20 @@ static void listen_queries(unsigned int secs)
 
 	/* All protocols: a bridge port's frames reach the taps of one
 	 * protocol only on the bridge, after the bridge took them. The
-	 * filter keeps IPv4 IGMP alone.
+	 * filter keeps IPv4 IGMP, and IPv6 with a Hop-by-Hop header or
+	 * ICMPv6 next (where MLD is); heard_ipv6() looks further.
 	 */
 	static struct sock_filter code[] = {
-		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 3),
-		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_IGMP, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
-		BPF_STMT(BPF_RET | BPF_K, 0),
+		/* 0 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 2),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_IGMP, 4, 5),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 4),
+		/* 5 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, 0, 1),
+		/* 8 */ BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		/* 9 */ BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog prog = {
 		.len = sizeof(code) / sizeof(code[0]),
@@ -994,8 +1087,6 @@ static void listen_queries(unsigned int secs)
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
-		const unsigned char *ip = buf;
-		size_t ihl, tot;
 		ssize_t n;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -1008,25 +1099,12 @@ static void listen_queries(unsigned int secs)
 		slen = sizeof(sll);
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sll,
 			     &slen);
-		if (n < 20 || sll.sll_pkttype == PACKET_OUTGOING ||
-		    sll.sll_protocol != htons(ETH_P_IP))
+		if (n <= 0 || sll.sll_pkttype == PACKET_OUTGOING)
 			continue;
-		ihl = (ip[0] & 0x0f) * 4;
-		tot = (size_t)ip[2] << 8 | ip[3];
-		if ((ip[0] >> 4) != 4 || ip[9] != IPPROTO_IGMP || ihl < 20 ||
-		    tot > (size_t)n || tot < ihl + 8)
-			continue;
-		if (ip[ihl] != 0x11)	/* Membership Query */
-			continue;
-		{
-			int v = igmp_query_version(ip + ihl, tot - ihl);
-			struct in_addr src;
-
-			if (!v)
-				continue;
-			memcpy(&src, ip + 12, sizeof(src));
-			heard_add(sll.sll_ifindex, src, v);
-		}
+		if (sll.sll_protocol == htons(ETH_P_IP))
+			heard_ipv4(sll.sll_ifindex, buf, (size_t)n);
+		else if (sll.sll_protocol == htons(ETH_P_IPV6))
+			heard_ipv6(sll.sll_ifindex, buf, (size_t)n);
 	}
 	close(fd);
 }
@@ -1044,29 +1122,34 @@ static bool heard_on(const struct heard *h, const struct link *br)
 
 static bool heard_first(size_t i, const struct link *br)
 {
+	const struct heard *h = &heards[i];
 	size_t k;
 
 	for (k = 0; k < i; k++)
 		if (heard_on(&heards[k], br) &&
-		    heards[k].src.s_addr == heards[i].src.s_addr &&
-		    heards[k].version == heards[i].version)
+		    heard_same(&heards[k], h->family, &h->src, h->version))
 			return false;
 	return true;
 }
 
-/* Where a query from SRC with VERSION was heard first: a port if any. */
-static const char *heard_port(const struct link *br, struct in_addr src,
-			      int version)
+/* Where query H was heard first: a port if any. */
+static const char *heard_port(const struct link *br, const struct heard *h)
 {
 	size_t k;
 
 	for (k = 0; k < n_heards; k++)
 		if (heard_on(&heards[k], br) &&
-		    heards[k].src.s_addr == src.s_addr &&
-		    heards[k].version == version &&
+		    heard_same(&heards[k], h->family, &h->src, h->version) &&
 		    heards[k].ifindex != br->ifindex)
 			return link_name(heards[k].ifindex);
 	return br->name;
+}
+
+static const char *heard_addr(const struct heard *h, char *buf, size_t len)
+{
+	return inet_ntop(h->family, h->family == AF_INET ?
+			 (const void *)&h->src.v4 : (const void *)&h->src.v6,
+			 buf, (socklen_t)len);
 }
 
 static int read_sysctl(const char *dir, const char *dev, const char *name)
@@ -1281,7 +1364,7 @@ static bool group_without_hosts(const struct pgroup *g)
 
 static void heard_findings(const struct link *br, bool snooping)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	size_t i;
 
 	if (!snooping)
@@ -1289,15 +1372,24 @@ static void heard_findings(const struct link *br, bool snooping)
 	for (i = 0; i < n_heards; i++) {
 		const struct heard *h = &heards[i];
 
-		if (!heard_on(h, br) || !heard_first(i, br) || h->version > 2)
+		if (!heard_on(h, br) || !heard_first(i, br))
 			continue;
-		inet_ntop(AF_INET, &h->src, a, sizeof(a));
-		add_finding(br->ifindex,
-			    br->br.igmp_version >= 3 ? SEV_PROBLEM : SEV_INFO,
-			    "querier_igmpv2", NULL,
-			    "IGMPv%d queries from %s (heard on %s): stations that hear them answer in IGMPv%d and drop their IGMPv3 source filters while they keep hearing them; if %s is igmpproxy on this router, keep its queries off the LAN and let %s query (IGMPv3)",
-			    h->version, a, heard_port(br, h->src, h->version),
-			    h->version, a, br->name);
+		heard_addr(h, a, sizeof(a));
+		if (h->family == AF_INET && h->version <= 2)
+			add_finding(br->ifindex,
+				    br->br.igmp_version >= 3 ? SEV_PROBLEM :
+							       SEV_INFO,
+				    "querier_igmpv2", NULL,
+				    "IGMPv%d queries from %s (heard on %s): stations that hear them answer in IGMPv%d and drop their IGMPv3 source filters while they keep hearing them; if %s is igmpproxy on this router, keep its queries off the LAN and let %s query (IGMPv3)",
+				    h->version, a, heard_port(br, h),
+				    h->version, a, br->name);
+		if (h->family == AF_INET6 && h->version == 1)
+			add_finding(br->ifindex,
+				    br->br.mld_version >= 2 ? SEV_PROBLEM :
+							      SEV_INFO,
+				    "querier_mldv1", NULL,
+				    "MLDv1 queries from %s (heard on %s): stations that hear them answer in MLDv1 and drop their MLDv2 source filters while they keep hearing them; if %s is a proxy on this router, keep its queries off the LAN and let %s query (MLDv2)",
+				    a, heard_port(br, h), a, br->name);
 	}
 }
 
@@ -1513,6 +1605,101 @@ static void gather_sys(const struct link *br, struct sysinfo_br *s)
 	}
 }
 
+/* The bridge's own querier asks every query interval; a listener is kept a
+ * membership interval after its last answer. RFC 3376 8.4: robustness (2)
+ * query intervals plus one query response interval. igmpproxy 0.3 (a
+ * multicast router on this box: mc_forwarding) ages its routes once per
+ * 125 s and drops one after 2 rounds without a report.
+ */
+static void timer_findings(const struct link *br, const struct sysinfo_br *s,
+			   bool snooping)
+{
+	const struct bridge_info *b = &br->br;
+	char mi[32], qi[32], qri[32], want[32];
+	uint64_t need;
+
+	if (!snooping || !b->querier || !b->has_mi || !b->has_qi || !b->has_qri)
+		return;
+	need = 2 * b->query_cs + b->response_cs;
+	if (b->membership_cs < need)
+		add_finding(br->ifindex, SEV_PROBLEM, "membership_interval_short",
+			    NULL,
+			    "mcast_membership_interval %s s is shorter than 2 x mcast_query_interval (%s s) + mcast_query_response_interval (%s s): listeners are forgotten before the next query asks them, and their streams stop until it does; make it at least %s s (the defaults: 125 s and 260 s)",
+			    secs_str(b->membership_cs, mi, sizeof(mi)),
+			    secs_str(b->query_cs, qi, sizeof(qi)),
+			    secs_str(b->response_cs, qri, sizeof(qri)),
+			    secs_str(need, want, sizeof(want)));
+	if (s->mc_forwarding > 0 && b->query_cs > 12500)
+		add_finding(br->ifindex, SEV_PROBLEM, "query_interval_long",
+			    NULL,
+			    "a multicast router runs on this box (mc_forwarding on %s: igmpproxy?) and %s queries only every %s s: igmpproxy 0.3 ages its routes every 125 s and drops a channel after two rounds without a report; keep mcast_query_interval at 125 s or less",
+			    br->name, br->name,
+			    secs_str(b->query_cs, qi, sizeof(qi)));
+}
+
+/* The MAC of a group: 01:00:5e and the low 23 bits for IPv4, 33:33 and the
+ * low 32 bits for IPv6.
+ */
+static bool group_mac(const struct pgroup *g, unsigned char *mac)
+{
+	if (g->proto == htons(ETH_P_IP)) {
+		const unsigned char *a = (const unsigned char *)&g->grp.v4;
+
+		mac[0] = 0x01;
+		mac[1] = 0x00;
+		mac[2] = 0x5e;
+		mac[3] = a[1] & 0x7f;
+		mac[4] = a[2];
+		mac[5] = a[3];
+		return true;
+	}
+	if (g->proto == htons(ETH_P_IPV6)) {
+		mac[0] = 0x33;
+		mac[1] = 0x33;
+		memcpy(mac + 2, &g->grp.v6.s6_addr[12], 4);
+		return true;
+	}
+	return false;
+}
+
+/* Groups on port P that share a MAC: sent as multicast, a station that
+ * joined one receives the other's frames. Converted, each copy goes to its
+ * own group's listeners.
+ */
+static void shared_mac_findings(const struct link *br, const struct link *p,
+				bool snooping)
+{
+	char g1[INET6_ADDRSTRLEN], g2[INET6_ADDRSTRLEN];
+	unsigned char m1[ETH_ALEN], m2[ETH_ALEN];
+	size_t i, j;
+
+	if (!snooping || p->port.m2u)
+		return;
+	for (i = 0; i < n_groups; i++) {
+		const struct pgroup *a = &groups[i];
+
+		if (a->br != br->ifindex || a->port != p->ifindex || a->sg ||
+		    !group_mac(a, m1))
+			continue;
+		for (j = i + 1; j < n_groups; j++) {
+			const struct pgroup *b = &groups[j];
+
+			if (b->br != a->br || b->port != a->port || b->sg ||
+			    b->vid != a->vid || b->proto != a->proto ||
+			    !group_mac(b, m2) || memcmp(m1, m2, ETH_ALEN) ||
+			    !memcmp(&a->grp, &b->grp, sizeof(a->grp)))
+				continue;
+			add_finding(br->ifindex, SEV_INFO, "groups_share_mac",
+				    p->name,
+				    "port %s: groups %s and %s share the MAC %02x:%02x:%02x:%02x:%02x:%02x: sent as multicast, a station that joined one receives the other's frames as well; with mcast_to_unicast on, each copy goes to its own group's listeners",
+				    p->name,
+				    group_str(a->proto, &a->grp, g1, sizeof(g1)),
+				    group_str(b->proto, &b->grp, g2, sizeof(g2)),
+				    m1[0], m1[1], m1[2], m1[3], m1[4], m1[5]);
+		}
+	}
+}
+
 static void sys_findings(const struct link *br, const struct sysinfo_br *s)
 {
 	char a[INET_ADDRSTRLEN];
@@ -1689,6 +1876,7 @@ static void json_bridge(const struct link *br, const struct sysinfo_br *s,
 {
 	const struct bridge_info *b = &br->br;
 	char g[INET6_ADDRSTRLEN], m[24], a[INET_ADDRSTRLEN];
+	char ha[INET6_ADDRSTRLEN];
 	size_t i;
 	int k;
 
@@ -1713,11 +1901,13 @@ static void json_bridge(const struct link *br, const struct sysinfo_br *s,
 
 			if (!heard_on(h, br) || !heard_first(i, br))
 				continue;
-			inet_ntop(AF_INET, &h->src, a, sizeof(a));
+			heard_addr(h, ha, sizeof(ha));
 			j_open(NULL, '{');
-			j_str("address", a);
-			j_str("port", heard_port(br, h->src, h->version));
-			j_int("igmp_version", h->version);
+			j_str("family", h->family == AF_INET ? "ipv4" : "ipv6");
+			j_str("address", ha);
+			j_str("port", heard_port(br, h));
+			j_int(h->family == AF_INET ? "igmp_version" :
+			      "mld_version", h->version);
 			j_u64("count", h->count);
 			j_close('}');
 		}
@@ -1881,6 +2071,7 @@ static void text_bridge(const struct link *br, const struct sysinfo_br *s,
 {
 	const struct bridge_info *b = &br->br;
 	char g[INET6_ADDRSTRLEN], m[24], t[32], a[INET_ADDRSTRLEN];
+	char ha[INET6_ADDRSTRLEN];
 	size_t i, n;
 	int k;
 
@@ -1897,7 +2088,7 @@ static void text_bridge(const struct link *br, const struct sysinfo_br *s,
 		text_querier("IPv6", br, &b->q6, AF_INET6);
 	}
 	if (listen_failed) {
-		printf("- IGMP queries: not listened for (no packet socket: run as root)\n");
+		printf("- IGMP/MLD queries: not listened for (no packet socket: run as root)\n");
 	} else if (opt_interval) {
 		n = 0;
 		for (i = 0; i < n_heards; i++) {
@@ -1905,14 +2096,16 @@ static void text_bridge(const struct link *br, const struct sysinfo_br *s,
 
 			if (!heard_on(h, br) || !heard_first(i, br))
 				continue;
-			inet_ntop(AF_INET, &h->src, a, sizeof(a));
-			printf("- IGMP query heard in %u s: from %s, IGMPv%d, on %s (%u seen)\n",
-			       opt_interval, a, h->version,
-			       heard_port(br, h->src, h->version), h->count);
+			heard_addr(h, ha, sizeof(ha));
+			printf("- %s query heard in %u s: from %s, %sv%d, on %s (%u seen)\n",
+			       h->family == AF_INET ? "IGMP" : "MLD",
+			       opt_interval, ha,
+			       h->family == AF_INET ? "IGMP" : "MLD",
+			       h->version, heard_port(br, h), h->count);
 			n++;
 		}
 		if (!n)
-			printf("- IGMP queries heard in %u s: none (queries come every query interval: -i %u to wait for one)\n",
+			printf("- IGMP/MLD queries heard in %u s: none (queries come every query interval: -i %u to wait for one)\n",
 			       opt_interval, 130);
 	}
 	printf("- membership interval %s s",
@@ -2190,6 +2383,7 @@ int main(int argc, char **argv)
 			if (links[j].port.m2u)
 				nconv++;
 			port_findings(br, &links[j], snooping);
+			shared_mac_findings(br, &links[j], snooping);
 		}
 		if (np && !nconv)
 			add_finding(br->ifindex, SEV_INFO,
@@ -2198,6 +2392,7 @@ int main(int argc, char **argv)
 				    br->name);
 		gather_sys(br, &sys[i]);
 		sys_findings(br, &sys[i]);
+		timer_findings(br, &sys[i], snooping);
 	}
 
 	if (opt_json) {
