@@ -368,30 +368,45 @@ diag_query_during()
 	wait $!
 }
 
-diag_v2_querier()
+# diag_old_querier FAMILY NEW OLD CODE: sta1's general query of version NEW
+# (FAMILY igmp or mld) is heard and makes no CODE finding; one of version
+# OLD is heard and makes CODE, a problem next to br0's own querier of
+# version NEW.
+diag_old_querier()
 {
-	local q=192.0.2.3
+	local fam=$1 new=$2 old=$3 code=$4 q key name during v
 
-	RET=0
-
-	ip link set dev br0 type bridge mcast_querier 1 mcast_igmp_version 3
-	diag_query_during 3 $q
-	diag_q 'any(.queries_heard[]; .address == $a and .igmp_version == 3 and
-		.port == $p and .count >= 1)' --arg a $q --arg p "$swp2"
-	check_err $? "queries heard: $(diag_val .queries_heard), expected an IGMPv3 one from $q on $swp2"
-	diag_expect_no_code querier_igmpv2
-
-	diag_query_during 2 $q
-	diag_q 'any(.queries_heard[]; .address == $a and .igmp_version == 2 and
-		.port == $p)' --arg a $q --arg p "$swp2"
-	check_err $? "queries heard: $(diag_val .queries_heard), expected an IGMPv2 one from $q on $swp2"
-	diag_expect_code querier_igmpv2
-	diag_q 'any(.findings[]; .code == "querier_igmpv2" and
-		.severity == "problem")'
-	check_err $? "querier_igmpv2 is not a problem next to br0's IGMPv3 querier"
+	if [ "$fam" = igmp ]; then
+		q=192.0.2.3 key=igmp_version name=IGMP during=diag_query_during
+		ip link set dev br0 type bridge mcast_querier 1 \
+			mcast_igmp_version "$new"
+	else
+		q=${M2U_STA_IP6[1]} key=mld_version name=MLD
+		during=diag_mld_query_during
+		ip link set dev br0 type bridge mcast_querier 1 \
+			mcast_mld_version "$new"
+	fi
+	for v in "$new" "$old"; do
+		$during "$v" "$q"
+		diag_q 'any(.queries_heard[]; .family == $f and .address == $a and
+			.[$k] == ($v | tonumber) and .port == $p and .count >= 1)' \
+			--arg f "$([ "$fam" = igmp ] && echo ipv4 || echo ipv6)" \
+			--arg a "$q" --arg k $key --arg v "$v" --arg p "$swp2"
+		check_err $? "queries heard: $(diag_val .queries_heard), expected an ${name}v$v one from $q on $swp2"
+		[ "$v" = "$new" ] && diag_expect_no_code "$code"
+	done
+	diag_expect_code "$code"
+	diag_q 'any(.findings[]; .code == $c and .severity == "problem")' \
+		--arg c "$code"
+	check_err $? "$code is not a problem next to br0's ${name}v$new querier"
 
 	ip link set dev br0 type bridge mcast_querier 0
+}
 
+diag_v2_querier()
+{
+	RET=0
+	diag_old_querier igmp 3 2 querier_igmpv2
 	log_test "m2u-diag: IGMPv2 queries heard next to an IGMPv3 querier"
 }
 
@@ -419,29 +434,8 @@ diag_mld_query_during()
 
 diag_mldv1_querier()
 {
-	local q=${M2U_STA_IP6[1]}
-
 	RET=0
-
-	ip link set dev br0 type bridge mcast_querier 1 mcast_mld_version 2
-	diag_mld_query_during 2 "$q"
-	diag_q 'any(.queries_heard[]; .family == "ipv6" and .address == $a and
-		.mld_version == 2 and .port == $p and .count >= 1)' \
-		--arg a "$q" --arg p "$swp2"
-	check_err $? "queries heard: $(diag_val .queries_heard), expected an MLDv2 one from $q on $swp2"
-	diag_expect_no_code querier_mldv1
-
-	diag_mld_query_during 1 "$q"
-	diag_q 'any(.queries_heard[]; .family == "ipv6" and .address == $a and
-		.mld_version == 1 and .port == $p)' --arg a "$q" --arg p "$swp2"
-	check_err $? "queries heard: $(diag_val .queries_heard), expected an MLDv1 one from $q on $swp2"
-	diag_expect_code querier_mldv1
-	diag_q 'any(.findings[]; .code == "querier_mldv1" and
-		.severity == "problem")'
-	check_err $? "querier_mldv1 is not a problem next to br0's MLDv2 querier"
-
-	ip link set dev br0 type bridge mcast_querier 0
-
+	diag_old_querier mld 2 1 querier_mldv1
 	log_test "m2u-diag: MLDv1 queries heard next to an MLDv2 querier"
 }
 
