@@ -251,7 +251,8 @@ m2u_case_several_ports_check()
 	else
 		m2u_send h1 $grp
 	fi
-	busywait "$(m2u_scaled 5000)" bash -c "[ \"\$(tc -n $M2U_STA4 -s -j filter show dev sta ingress |
+	busywait "$(m2u_scaled 5000)" \
+		bash -c "[ \"\$(tc -n $M2U_STA4 -s -j filter show dev sta ingress |
 		jq '[.[].options.actions[0].stats.packets // 0] | add')\" -ge $c ]"
 	sleep 0.5
 	own=$(sta4_count sta 1)
@@ -475,7 +476,8 @@ m2u_case_vlan_snooping()
 	m2u_vlan_sta_join 1 10 $grp
 	m2u_vlan_sta_join 2 10 $grp
 	m2u_vlan_sta_join 1 20 $grp
-	busywait "$(m2u_scaled 5000)" bash -c "[ \"\$(bridge -d -j mdb show dev br0 | jq '[.[0].hosts[] |
+	busywait "$(m2u_scaled 5000)" \
+		bash -c "[ \"\$(bridge -d -j mdb show dev br0 | jq '[.[0].hosts[] |
 		select(.grp == \"$grp\")] | length')\" = 3 ]"
 	[ "$(m2u_vlan_hosts $grp 10)" = "[\"${M2U_STA_MAC[1]}\",\"${M2U_STA_MAC[2]}\"]" ] &&
 		[ "$(m2u_vlan_hosts $grp 20)" = "[\"${M2U_STA_MAC[1]}\"]" ]

@@ -130,7 +130,7 @@ m2u_entry_is()
 # Listeners join with conversion off; the flag is switched on mid-stream.
 m2u_toggle_on_test()
 {
-	local ver=$1 grp=$2 method=$3 unrec0 unrec1
+	local ver=$1 grp=$2 method=$3 unrec0 unrec1 rc own grpn msg
 
 	RET=0
 
@@ -146,7 +146,13 @@ m2u_toggle_on_test()
 	m2u_stream_check 1 2
 	m2u_stat_get unrec1 $swp2 unrecorded_fallback
 	[ "$unrec1" -gt "$unrec0" ]
-	check_err $? "no frame left as multicast while the port learnt its hosts (unrecorded_fallback $unrec0 -> $unrec1; sta1 got $(m2u_tc_count "${M2U_STA_NS[1]}" sta ingress 1) to its MAC, $(m2u_tc_count "${M2U_STA_NS[1]}" sta ingress 2) to the group MAC)"
+	rc=$?
+	own=$(m2u_tc_count "${M2U_STA_NS[1]}" sta ingress 1)
+	grpn=$(m2u_tc_count "${M2U_STA_NS[1]}" sta ingress 2)
+	msg="no frame left as multicast while the port learnt its hosts"
+	msg+=" (unrecorded_fallback $unrec0 -> $unrec1;"
+	msg+=" sta1 got $own to its MAC, $grpn to the group MAC)"
+	check_err $rc "$msg"
 
 	# A query response interval after the switch, all unicast.
 	m2u_mdb_wait $swp2 "$grp" 2
