@@ -360,7 +360,9 @@ m2u_mdb_wait()
 		return
 	fi
 
-	busywait "$(m2u_scaled 5000)" m2u_mdb_count_is "$port" "$grp" "$count"
+	# Hosts that report from a listener just started: on the debug
+	# kernel its Python takes seconds to start, over 15 s at times.
+	busywait "$(m2u_scaled 20000)" m2u_mdb_count_is "$port" "$grp" "$count"
 	check_err $? "$grp on $port: $(m2u_mdb_count "$port" "$grp") hosts in mdb, expected $count"
 }
 

@@ -57,8 +57,11 @@ m2u_is_on()
 }
 
 # m2u_stream_switch GROUP METHOD on|off...: H1 streams M2U_STREAM frames to
-# GROUP, 10 ms apart; from half a second in, conversion is switched to each
-# state in turn by METHOD, M2U_GAP seconds apart (0.5 by default).
+# GROUP, 10 ms apart; from half a second after its first frame, conversion
+# is switched to each state in turn by METHOD, M2U_GAP seconds apart (0.5 by
+# default). Counting from the first frame, not from the sender's start: on
+# a slow kernel the sender takes seconds to start, and a switch made before
+# it would leave the stream nothing to cross.
 m2u_stream_switch()
 {
 	local grp=$1 method=$2; shift 2
@@ -67,6 +70,8 @@ m2u_stream_switch()
 	m2u_count_start "$grp"
 	M2U_COUNT=$M2U_STREAM M2U_DELAY=10msec m2u_send h1 "$grp" &
 	pid=$!
+	busywait "$(m2u_scaled 10000)" m2u_stream_flows
+	check_err $? "H1's stream did not start"
 	for state in "$@"; do
 		sleep "${M2U_GAP:-0.5}"
 		m2u_switch "$method" "$state"
@@ -74,6 +79,15 @@ m2u_stream_switch()
 	done
 	wait $pid
 	sleep 1
+}
+
+# H1 has sent at least one frame of the stream.
+m2u_stream_flows()
+{
+	local sent
+
+	sent=$(m2u_tc_count "" $h1 egress 100)
+	[ "$sent" != missing ] && [ "$sent" -gt 0 ]
 }
 
 # m2u_stream_check I...: H1 sent the whole stream; each listed station got
@@ -127,6 +141,15 @@ m2u_entry_is()
 			.grp == \"$1\")" > /dev/null
 }
 
+# m2u_entry_wait GROUP: wait for the stations' first reports of GROUP. They
+# come once the listeners run: a Python start, which takes up to seconds on
+# the debug kernel, and more in its first test.
+m2u_entry_wait()
+{
+	busywait "$(m2u_scaled 20000)" m2u_entry_is "$1"
+	check_err $? "no mdb entry for $1"
+}
+
 # Listeners join with conversion off; the flag is switched on mid-stream.
 m2u_toggle_on_test()
 {
@@ -136,8 +159,7 @@ m2u_toggle_on_test()
 
 	m2u_switch bridge off
 	m2u_listeners "$ver" "$grp"
-	busywait "$(m2u_scaled 5000)" m2u_entry_is "$grp"
-	check_err $? "no mdb entry for $grp"
+	m2u_entry_wait "$grp"
 	m2u_stat_get unrec0 $swp2 unrecorded_fallback
 
 	m2u_stream_switch "$grp" "$method" on
@@ -239,7 +261,7 @@ m2u_toggle_repeat()
 	m2u_sta_version 3 igmpv3
 	m2u_listeners igmpv3 "$grp"
 	m2u_listen 3 "$grp"
-	busywait "$(m2u_scaled 5000)" m2u_entry_is "$grp"
+	m2u_entry_wait "$grp"
 	for i in $(seq 1 10); do
 		states+=(on off)
 	done
