@@ -17,6 +17,8 @@
 #   gets the channel it does not watch, with it on it gets none of it
 # - query-interval: a membership interval shorter than the query interval
 #   loses the stream between queries; a long enough one loses nothing
+# - port-readd: the port taken out of the bridge and put back (hostapd,
+#   netifd) loses its conversion; the watcher of docs/install.md puts it back
 
 ALL_TESTS="
 	pitfall_inaddr_any
@@ -24,6 +26,7 @@ ALL_TESTS="
 	pitfall_rp_filter
 	pitfall_mac_overlap
 	pitfall_query_interval
+	pitfall_port_readd
 "
 NUM_NETIFS=0
 REQUIRE_MZ=no
@@ -72,6 +75,11 @@ pitfall_mac_overlap()
 pitfall_query_interval()
 {
 	pitfall_run query-interval "membership interval below the query interval, then above"
+}
+
+pitfall_port_readd()
+{
+	pitfall_run port-readd "a port added again loses its settings, a watcher puts them back"
 }
 
 # Each scenario removes its own namespaces.
