@@ -19,6 +19,9 @@
 #   loses the stream between queries; a long enough one loses nothing
 # - port-readd: the port taken out of the bridge and put back (hostapd,
 #   netifd) loses its conversion; the watcher of docs/install.md puts it back
+# - proxy-route: igmpproxy's queries kept off the LAN and br0 querying every
+#   300 s: igmpproxy's route dies of old age and the routed channel stops;
+#   br0 querying every 20 s keeps it
 
 ALL_TESTS="
 	pitfall_inaddr_any
@@ -27,6 +30,7 @@ ALL_TESTS="
 	pitfall_mac_overlap
 	pitfall_query_interval
 	pitfall_port_readd
+	pitfall_proxy_route
 "
 NUM_NETIFS=0
 REQUIRE_MZ=no
@@ -80,6 +84,11 @@ pitfall_query_interval()
 pitfall_port_readd()
 {
 	pitfall_run port-readd "a port added again loses its settings, a watcher puts them back"
+}
+
+pitfall_proxy_route()
+{
+	pitfall_run proxy-route "igmpproxy's route dies between br0's queries, then br0 queries every 20 s"
 }
 
 # Each scenario removes its own namespaces.
