@@ -74,6 +74,7 @@ help:
 	@echo "make medium-check the medium's PHY model against hand-worked figures"
 	@echo "make bench-wifi-anchors  multicast, m2u, m2u+fanout and hostapd's"
 	@echo "                  multicast_to_unicast side by side, 16 stations"
+	@echo "                  (ANCHOR_BASIC=1|6|24: the AP's multicast rate)"
 	@echo "make diag         build/diag/m2u-diag (the field diagnostic, tools/m2u-diag)"
 	@echo "make series       the series to send, in build/series (M2U_AUTHOR=\"Name"
 	@echo "                  <address>\" or git config): git am, checkpatch --strict"
@@ -243,7 +244,7 @@ bench: kernel kernel-base iproute2 $(BENCH_SEND)
 # build/bench-wifi), then its report into docs/.
 BENCH_WIFI_ENV := $(foreach v,BENCH_WIFI_QUICK BENCH_WIFI_FRAMES BENCH_WIFI_RATE \
 	BENCH_WIFI_AIR_FRAMES BENCH_WIFI_AIR_LOSS BENCH_WIFI_LOSSES BENCH_WIFI_QI \
-	BENCH_WIFI_INTERVALS BENCH_WIFI_PARTS WIFI_SEED,$(if $($(v)),$(v)="$($(v))"))
+	BENCH_WIFI_INTERVALS BENCH_WIFI_PARTS BENCH_WIFI_BASICS WIFI_SEED,$(if $($(v)),$(v)="$($(v))"))
 
 bench-wifi: build
 	@rm -rf $(B)/bench-wifi && mkdir -p $(B)/bench-wifi
@@ -256,11 +257,16 @@ bench-wifi: build
 # multicast, bridge conversion with and without a fanout limit, hostapd's
 # multicast_to_unicast; 16 stations, 8 watching. Table in
 # build/bench-wifi-anchors/anchors/anchors.md (bench-wifi-report --anchors).
+# ANCHOR_BASIC=6 or 24: the AP's lowest basic rate, its multicast rate
+# (802.11b's rates off); ANCHOR_MODES picks modes; ANCHOR_FRAMES, _RATE,
+# _LOSS as in tools/wifi/bench-wifi-anchors.
+ANCHOR_ENV := $(foreach v,ANCHOR_FRAMES ANCHOR_RATE ANCHOR_LOSS ANCHOR_BASIC \
+	ANCHOR_MODES WIFI_SEED,$(if $($(v)),$(v)="$($(v))"))
 bench-wifi-anchors: build
 	@rm -rf $(B)/bench-wifi-anchors && mkdir -p $(B)/bench-wifi-anchors
 	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -k $(BZIMAGE) -t 3600 \
 		-l $(B)/bench-wifi-anchors/console.log -o $(B)/bench-wifi-anchors \
-		-- $(TOP)/tools/wifi/bench-wifi-anchors
+		-- /usr/bin/env $(ANCHOR_ENV) $(TOP)/tools/wifi/bench-wifi-anchors
 	@$(TOP)/tools/wifi/bench-wifi-report --anchors \
 		$(B)/bench-wifi-anchors/anchors \
 		> $(B)/bench-wifi-anchors/anchors/anchors.md; rc=$$?; \

@@ -2331,7 +2331,10 @@ static uint64_t group_air(int idx, unsigned int len)
 
 static void model_crossover(unsigned int len, double loss)
 {
-	static const double spreads[2][2] = { { -45, -70 }, { -55, -80 } };
+	/* Two spreads, then the one bench-wifi-anchors puts its stations on. */
+	static const double spreads[3][2] = {
+		{ -45, -70 }, { -55, -80 }, { -45, -80 }
+	};
 	static const char *const basic[3] = { "1", "6", "24" };
 	int s, b, i, idx, nsta = 16;
 	struct exchange x;
@@ -2341,7 +2344,7 @@ static void model_crossover(unsigned int len, double loss)
 	       len, len - udp_frame_len(0), loss, retry_limit, noise_dbm, nsta);
 	printf("%-12s %-6s %9s %9s %5s %10s %s\n", "spread_dbm", "basic",
 	       "group_us", "ucast_us", "n_star", "group_min", "unicast rates (Mbit/s)");
-	for (s = 0; s < 2; s++) {
+	for (s = 0; s < 3; s++) {
 		for (b = 0; b < 3; b++) {
 			double sum = 0.0, gmin = 1.0, sig, snr, g;
 			char rates[128] = "";

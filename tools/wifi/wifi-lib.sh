@@ -64,6 +64,9 @@ WIFI_LIB_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 : "${WIFI_TIMEOUT:=60}"		# bound of every wait, seconds
 : "${WIFI_VERBOSE:=0}"
 : "${WIFI_PROXY_QUERIES:=0}"	# 1: igmpproxy's IGMPv2 queries reach the LAN
+: "${WIFI_BASIC_RATES:=}"	# the AP's basic rates, Mbit/s ("6 12 24"): OFDM
+				# only, multicast at the lowest; empty: hostapd's
+				# 802.11g defaults (1 Mbit/s lowest)
 : "${WIFI_RUN:=}"		# work directory; wifi_setup makes one
 
 WIFI_IPTV=(python3 "$WIFI_LIB_DIR/iptv.py")
@@ -433,6 +436,14 @@ wifi_ap_setup()
 	logger_stdout=-1
 	logger_stdout_level=2
 	EOF
+	if [ -n "$WIFI_BASIC_RATES" ]; then
+		# hostapd counts in 100 kbit/s; the basic rates must be among
+		# the supported ones, which stay all of OFDM's so that rate
+		# control can still go down to 6 Mbit/s for unicast.
+		echo "supported_rates=60 90 120 180 240 360 480 540" >> "$conf"
+		echo "basic_rates=$(for r in $WIFI_BASIC_RATES; do
+			echo $((r * 10)); done | tr '\n' ' ' | sed 's/ $//')" >> "$conf"
+	fi
 	ip netns exec "$(wifi_ns rtr)" hostapd -t "$conf" >> "$WIFI_RUN/hostapd.log" 2>&1 &
 	WIFI_PIDS[hostapd]=$!
 	wifi_wait "$WIFI_TIMEOUT" wifi_ap_up ||
