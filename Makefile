@@ -248,6 +248,8 @@ BENCH_WIFI_ENV := $(foreach v,BENCH_WIFI_QUICK BENCH_WIFI_FRAMES BENCH_WIFI_RATE
 
 bench-wifi: build
 	@rm -rf $(B)/bench-wifi && mkdir -p $(B)/bench-wifi
+	@git --no-optional-locks -C $(TOP) describe --always --dirty \
+		> $(B)/bench-wifi/rev 2>/dev/null || echo unknown > $(B)/bench-wifi/rev
 	@M2U_PATH=$(IPR)/bin $(TOP)/tools/vm-run -k $(BZIMAGE) -t 3600 \
 		-l $(B)/bench-wifi/console.log -o $(B)/bench-wifi \
 		-- /usr/bin/env $(BENCH_WIFI_ENV) $(TOP)/tools/wifi/bench-wifi
