@@ -394,14 +394,8 @@ wifi_igmpproxy_start()
 	        whitelist 239.0.0.0/8
 	phyint lo disabled
 	EOF
-	ip netns exec "$n" python3 -c '
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_IGMP)
-# type 0x99 (none), checksum 0x66ff: igmpproxy logs and ignores it
-while True:
-    s.sendto(bytes([0x99, 0, 0x66, 0xff, 0, 0, 0, 0]), ("127.0.0.1", 0))
-    time.sleep(1)
-' >> "$WIFI_RUN/igmp-heartbeat.log" 2>&1 &
+	ip netns exec "$n" python3 "$WIFI_LIB_DIR/igmp-heartbeat.py" \
+		>> "$WIFI_RUN/igmp-heartbeat.log" 2>&1 &
 	WIFI_PIDS[igmp-heartbeat]=$!
 	ip netns exec "$n" igmpproxy -d -v -v "$conf" \
 		> >(wifi_stamp >> "$WIFI_RUN/igmpproxy.log") 2>&1 &
