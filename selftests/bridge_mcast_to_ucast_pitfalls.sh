@@ -88,7 +88,8 @@ pitfall_port_readd()
 
 pitfall_proxy_route()
 {
-	pitfall_run proxy-route "igmpproxy's route dies between br0's queries, then br0 queries every 20 s"
+	pitfall_run proxy-route \
+		"igmpproxy's route dies between br0's queries, then br0 queries every 20 s"
 }
 
 # Each scenario removes its own namespaces.
