@@ -148,11 +148,19 @@ m2u_bridge_create()
 }
 
 # m2u_learnt: wait out the port's learning window. Switched on, a port
-# sends its groups as multicast for one query response interval (1 s here)
-# and half a second more while its hosts answer its query; then it converts.
+# sends br0's startup query count (N, 2 by default) of general queries, a
+# second apart, and sends its groups as multicast until a query response
+# interval (1 s here) and half a second after the last; then it converts.
+# N - 1 + 1.7 seconds.
 m2u_learnt()
 {
-	sleep 1.7
+	local n
+
+	n=$(ip -j -d link show dev br0 |
+		jq '.[0].linkinfo.info_data.mcast_startup_query_count')
+	[[ $n =~ ^[0-9]+$ ]] || n=2
+	[ "$n" -ge 1 ] || n=1
+	sleep "$n.7"
 }
 
 m2u_br0_ll_ready()
