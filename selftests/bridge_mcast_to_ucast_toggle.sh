@@ -13,10 +13,10 @@
 # queries it sends then (br0's startup query count of them, a second apart),
 # and sends multicast meanwhile; a query response interval (1 s here) after
 # the last one every listener gets unicast, even one that missed a query.
-# Switched off,
-# it sends multicast from the next frame. Upstream duplicated frames after a
-# switch off (one multicast copy per former per-host entry) and cut off all
-# listeners but one after a switch on, until they reported again.
+# Switched off, it sends multicast from the next frame. Upstream duplicated
+# frames after a switch off (one multicast copy per former per-host entry)
+# and cut off all listeners but one after a switch on, until they reported
+# again.
 
 ALL_TESTS="
 	m2u_toggle_on_igmpv2
