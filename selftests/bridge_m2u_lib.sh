@@ -462,23 +462,26 @@ m2u_count_stop()
 	tc filter del dev $h1 egress 2>/dev/null
 }
 
-# m2u_tc_counts NS DEV [DIR]: "HANDLE PACKETS" per filter of DEV's DIR
-# (ingress by default; NS may be "").
+# m2u_tc_counts NS DEV [DIR [STAT]]: "HANDLE COUNT" per filter of DEV's DIR
+# (ingress by default; NS may be ""), COUNT being STAT of the filter's
+# first action (packets by default).
 m2u_tc_counts()
 {
-	local ns=$1 dev=$2 dir=${3:-ingress}
+	local ns=$1 dev=$2 dir=${3:-ingress} stat=${4:-packets}
 
 	tc ${ns:+-n "$ns"} -j -s filter show dev "$dev" "$dir" |
-		jq -r '.[] | select(.options.handle != null) |
-			"\(.options.handle) \(.options.actions[0].stats.packets)"'
+		jq -r --arg s "$stat" '.[] | select(.options.handle != null) |
+			"\(.options.handle) \(.options.actions[0].stats[$s])"'
 }
 
-# m2u_tc_count NS DEV DIR HANDLE: one filter's count, "missing" without it.
+# m2u_tc_count NS DEV DIR HANDLE [STAT]: one filter's count (STAT of its
+# first action: packets by default, or drops), "missing" without it.
 m2u_tc_count()
 {
 	local n
 
-	n=$(m2u_tc_counts "$1" "$2" "$3" | awk -v h="$4" '$1 == h { print $2 }')
+	n=$(m2u_tc_counts "$1" "$2" "$3" "${5:-packets}" |
+		awk -v h="$4" '$1 == h { print $2 }')
 	echo "${n:-missing}"
 }
 
